@@ -1,0 +1,94 @@
+"""Command line: ``validate``, ``simulate``, and (with no command) the game window.
+
+Every user-facing failure is one clear line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from game.errors import DeconflictionError, ScenarioError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = ROOT / "scenarios" / "deir_ez_zor_2017.yaml"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no traceback
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="deconfliction", description="Deconfliction: eastern Syria, 2017 - a hex wargame.")
+    p.add_argument("--scenario", help="open this scenario file in the set-up screen")
+    p.add_argument("--load", help="continue a saved game")
+    p.add_argument("--save-dir", help="folder for saves and autosaves")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    v = sub.add_parser("validate", help="check scenario files")
+    v.add_argument("files", nargs="+")
+
+    s = sub.add_parser("simulate", help="play AI-vs-AI games headless")
+    s.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--games", type=int, default=1)
+    s.add_argument("--turns", type=int, default=None, help="stop each game after this many turns")
+    s.add_argument("--agents", default="", help="faction=agent,... (random, normal, hard); default random")
+    s.add_argument("--jobs", type=int, default=1, help="games in parallel processes")
+    s.add_argument("--json", dest="json_out", help="write results as JSON here")
+    s.add_argument("--quiet", action="store_true", help="no per-turn lines")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return cmd_validate(args.files)
+        if args.command == "simulate":
+            from game.simulate import cmd_simulate
+            return cmd_simulate(args)
+        if args.command in _EXTRA_COMMANDS:
+            return _EXTRA_COMMANDS[args.command](args)
+        return cmd_play(args)
+    except DeconflictionError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+_EXTRA_COMMANDS: dict = {}
+
+
+def cmd_validate(files: list[str]) -> int:
+    from game.scenario.loader import load_scenario
+    bad = 0
+    for f in files:
+        try:
+            s = load_scenario(f)
+        except ScenarioError as e:
+            bad += 1
+            for line in e.problems:
+                print(line, file=sys.stderr)
+            continue
+        print(f"OK {s.meta.name}: {s.grid.width}x{s.grid.height} hexes, {len(s.units)} units, {len(s.factions)} factions")
+    return 1 if bad else 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    try:
+        from game.ui.app import run
+    except ModuleNotFoundError as e:
+        if e.name and e.name.startswith("game.ui"):
+            print("The game window is not built yet; try `python main.py simulate`.", file=sys.stderr)
+            return 1
+        raise
+    return run(scenario=args.scenario, load=args.load, save_dir=args.save_dir)

@@ -1,0 +1,156 @@
+"""Movement: movement points x terrain, roads, river sides, zones of control, stacking.
+
+``reachable`` is a Dijkstra over cells from the unit's hex with what the unit's faction
+*knows* (visible units only); the engine then walks the chosen path against the truth and
+stops the unit on contact with enemies it could not see.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from game.rules.terrain import tables
+from game.rules import visibility
+from game.state import GameState, Unit
+
+IMPASSABLE = 99.0
+
+
+@dataclass
+class Reach:
+    """Result of a movement search: cost and predecessor of every reachable cell."""
+    start: int
+    cost: dict[int, float]
+    prev: dict[int, int]
+    stop: set[int]              # cells where the move must end (enemy ZOC)
+
+    def path_to(self, cell: int) -> tuple[int, ...]:
+        """Cells after the start up to ``cell`` (empty if unreachable or the start)."""
+        if cell not in self.cost or cell == self.start:
+            return ()
+        out = []
+        c = cell
+        while c != self.start:
+            out.append(c)
+            c = self.prev[c]
+        out.reverse()
+        return tuple(out)
+
+    def destinations(self) -> list[int]:
+        return [c for c in self.cost if c != self.start]
+
+
+def movement_allowance(state: GameState, unit: Unit) -> float:
+    """Full movement points for the unit at the start of its turn."""
+    mp = state.utype(unit).movement
+    if not unit.in_supply:
+        mp *= state.scenario.rules.out_of_supply_factor
+    return mp
+
+
+def step_cost(state: GameState, unit: Unit, a: int, b: int) -> float:
+    """Cost to move from a to adjacent b, ignoring units (>= IMPASSABLE if not allowed)."""
+    t = tables(state.scenario)
+    base = t.move_cost[b]
+    if base >= IMPASSABLE:
+        return IMPASSABLE
+    if (a, b) in t.road_edges:
+        base = min(base, state.scenario.rules.road_cost)
+    rv = t.river.get((a, b))
+    if rv is not None and not rv[2]:
+        base += 1.0 if state.utype(unit).engineer else rv[0]
+    return base
+
+
+def blockers(state: GameState, unit: Unit, known_only: bool = True) -> tuple[set[int], set[int], dict[int, int]]:
+    """(cells with non-friendly units, enemy ZOC cells, friendly stack sizes) for ``unit``."""
+    fid = unit.faction
+    grid_nb = tables(state.scenario).neighbours
+    others = [u for u in state.units.values() if u.id != unit.id]
+    if known_only:
+        vis = visibility.visible_cells(state, fid)
+        own = [u.cell for u in state.units.values() if state.friendly(u.faction, fid)]
+        others = [u for u in others if visibility.unit_visible(state, u, fid, vis, own)]
+    blocked: set[int] = set()
+    zoc: set[int] = set()
+    stack: dict[int, int] = {}
+    for o in others:
+        if state.friendly(o.faction, fid):
+            stack[o.cell] = stack.get(o.cell, 0) + 1
+            continue
+        blocked.add(o.cell)
+        if state.at_war(o.faction, fid) and state.utype(o).zoc:
+            zoc.update(grid_nb[o.cell])
+    return blocked, zoc, stack
+
+
+def reachable(state: GameState, unit: Unit, known_only: bool = True, mp: float | None = None) -> Reach:
+    """Every cell the unit can end its move in this turn, with the cheapest path."""
+    start = unit.cell
+    budget = unit.mp if mp is None else mp
+    cost: dict[int, float] = {start: 0.0}
+    prev: dict[int, int] = {}
+    if budget <= 0 or unit.static:
+        return Reach(start, cost, prev, set())
+    blocked, zoc, stack = blockers(state, unit, known_only)
+    t = tables(state.scenario)
+    nbs = t.neighbours
+    move_cost = t.move_cost
+    roads = t.road_edges
+    river = t.river
+    road_cost = state.scenario.rules.road_cost
+    engineer = state.utype(unit).engineer
+    limit = state.scenario.rules.stacking
+    stop_cells: set[int] = set()
+    heap = [(0.0, start)]
+    done: set[int] = set()
+    while heap:
+        c, cell = heapq.heappop(heap)
+        if cell in done:
+            continue
+        done.add(cell)
+        if cell != start and cell in zoc:
+            stop_cells.add(cell)
+            continue                      # entering enemy ZOC ends movement
+        for nb in nbs[cell]:
+            if nb in blocked:
+                continue
+            base = move_cost[nb]
+            if base >= IMPASSABLE:
+                continue
+            if (cell, nb) in roads and road_cost < base:
+                base = road_cost
+            rv = river.get((cell, nb))
+            if rv is not None and not rv[2]:
+                base += 1.0 if engineer else rv[0]
+            nc = c + base
+            if nc > budget + 1e-9:
+                # a unit that has not moved may always move one hex (as in most hex games)
+                if not (cell == start and budget >= movement_allowance(state, unit) - 1e-9):
+                    continue
+                nc = budget
+            old = cost.get(nb)
+            if old is None or nc < old - 1e-9:
+                cost[nb] = nc
+                prev[nb] = cell
+                heapq.heappush(heap, (nc, nb))
+    # drop destinations where stacking is full (they stay usable as waypoints)
+    for cell in [c for c in cost if c != start and stack.get(c, 0) >= limit]:
+        del cost[cell]
+    return Reach(start, cost, prev, stop_cells)
+
+
+def path_cost(state: GameState, unit: Unit, path: tuple[int, ...]) -> float | None:
+    """Cost of a path (cells after the unit's hex), or None if a step is not adjacent/passable."""
+    t = tables(state.scenario)
+    c = 0.0
+    a = unit.cell
+    for b in path:
+        if b not in t.neighbours[a]:
+            return None
+        s = step_cost(state, unit, a, b)
+        if s >= IMPASSABLE:
+            return None
+        c += s
+        a = b
+    return c

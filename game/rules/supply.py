@@ -1,0 +1,103 @@
+"""Supply: a unit is in supply if a line of limited cost runs from a working source to it.
+
+The line may not pass hexes held by an enemy at war or occupied by one, nor enemy zones of
+control unless a friendly unit stands there.  Units out of supply move and fight weaker and
+risk losing a step each turn (attrition); units flagged ``supply_exempt`` (a garrison on
+airdrops) and units airdropped this turn count as supplied.
+"""
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from game.rules.terrain import tables
+from game.state import GameState
+
+
+def sources(state: GameState, fid: str) -> list[int]:
+    fi = state.faction_index(fid)
+    out = []
+    for s in list(state.scenario.supply_sources) + state.extra_sources:
+        if s.faction != fid:
+            continue
+        if s.needs_control and int(state.control[s.cell]) != fi:
+            continue
+        if any(u.cell == s.cell and state.at_war(u.faction, fid) for u in state.units.values()):
+            continue
+        out.append(s.cell)
+    return out
+
+
+def supply_map(state: GameState, fid: str) -> np.ndarray:
+    """Float array: cost of the cheapest supply line to each cell (inf where none)."""
+    scn = state.scenario
+    t = tables(scn)
+    n = scn.grid.n_cells
+    dist = np.full(n, np.inf)
+    war = [i for i, f in enumerate(scn.factions) if state.at_war(f.id, fid)]
+    control = state.control
+    enemy_held = np.isin(control, war) if war else np.zeros(n, dtype=bool)
+    blocked = set(np.flatnonzero(enemy_held).tolist())
+    zoc: set[int] = set()
+    friendly_cells: set[int] = set()
+    for u in state.units.values():
+        if state.at_war(u.faction, fid):
+            blocked.add(u.cell)
+            if state.utype(u).zoc:
+                zoc.update(t.neighbours[u.cell])
+        elif state.friendly(u.faction, fid):
+            friendly_cells.add(u.cell)
+    zoc -= friendly_cells
+    limit = scn.rules.supply_range
+    road_cost = scn.rules.road_cost
+    heap = []
+    for c in sources(state, fid):
+        dist[c] = 0.0
+        heap.append((0.0, c))
+    heapq.heapify(heap)
+    dl = dist.tolist()
+    done = set()
+    while heap:
+        d, c = heapq.heappop(heap)
+        if c in done:
+            continue
+        done.add(c)
+        if c in zoc and d > 0:
+            continue                      # a supply line may reach into ZOC but not through it
+        for nb in t.neighbours[c]:
+            if nb in blocked:
+                continue
+            step = t.supply_cost[nb]
+            if step >= 99:
+                continue
+            if (c, nb) in t.road_edges and road_cost < step:
+                step = road_cost
+            rv = t.river.get((c, nb))
+            if rv is not None and not rv[2]:
+                step += rv[0]
+            nd = d + step
+            if nd <= limit + 1e-9 and nd < dl[nb]:
+                dl[nb] = nd
+                heapq.heappush(heap, (nd, nb))
+    return np.array(dl)
+
+
+def update_supply(state: GameState, fid: str) -> list[tuple[str, bool]]:
+    """Recompute ``in_supply`` for the faction's units; returns (unit id, in_supply) changes."""
+    changes = []
+    if not any(s.faction == fid for s in list(state.scenario.supply_sources) + state.extra_sources):
+        # a faction the scenario gives no supply sources does not use the supply rules
+        for u in state.units.values():
+            if u.faction == fid:
+                u.in_supply = True
+        return changes
+    sm = supply_map(state, fid)
+    for u in state.units.values():
+        if u.faction != fid:
+            continue
+        ok = bool(np.isfinite(sm[u.cell])) or u.supply_exempt or u.airdrop_turn == state.turn
+        if ok != u.in_supply:
+            changes.append((u.id, ok))
+        u.in_supply = ok
+    return changes

@@ -43,6 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=int, default=1, help="games in parallel processes")
     s.add_argument("--json", dest="json_out", help="write results as JSON here")
     s.add_argument("--quiet", action="store_true", help="no per-turn lines")
+
+    k = sub.add_parser("soak", help="AI-vs-AI games checking the rules' invariants after every action")
+    k.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
+    k.add_argument("--games", type=int, default=20)
+    k.add_argument("--seed", type=int, default=1, help="first seed; game i uses seed+i")
+    k.add_argument("--agents", action="append", help="one agent for every faction (random, normal, hard) "
+                   "or faction=agent,...; repeat to alternate set-ups game by game (default random)")
+    k.add_argument("--jobs", type=int, default=1, help="games in parallel processes")
+    k.add_argument("--turns", type=int, default=None, help="stop each game after this many turns")
+    k.add_argument("--probe-every", type=int, default=10,
+                   help="every N actions also apply two of legal_actions to clones (0: never)")
+    k.add_argument("--json", dest="json_out", help="write the summary and failures as JSON here")
+    k.add_argument("--verbose", action="store_true", help="a line per game")
     return p
 
 
@@ -66,6 +79,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _EXTRA_COMMANDS: dict = {}
+
+
+def _cmd_soak(args: argparse.Namespace) -> int:
+    from game.soak import cmd_soak
+    return cmd_soak(args)
+
+
+_EXTRA_COMMANDS["soak"] = _cmd_soak
 
 
 def cmd_validate(files: list[str]) -> int:

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="every N actions also apply two of legal_actions to clones (0: never)")
     k.add_argument("--json", dest="json_out", help="write the summary and failures as JSON here")
     k.add_argument("--verbose", action="store_true", help="a line per game")
+
+    c = sub.add_parser("check-save", help="load saves, replay them and verify their hashes")
+    c.add_argument("files", nargs="+")
     return p
 
 
@@ -87,6 +90,14 @@ def _cmd_soak(args: argparse.Namespace) -> int:
 
 
 _EXTRA_COMMANDS["soak"] = _cmd_soak
+
+
+def _cmd_check_save(args: argparse.Namespace) -> int:
+    from game.persistence import cmd_check_save
+    return cmd_check_save(args.files)
+
+
+_EXTRA_COMMANDS["check-save"] = _cmd_check_save
 
 
 def cmd_validate(files: list[str]) -> int:

@@ -24,6 +24,7 @@ MAX_TEXT = 2 * 1024 * 1024             # embedded scenario text (the scenario li
 MAX_NOTE = 2000
 _HEX = re.compile(r"[0-9a-f]+")
 
+_HEADER = b'{\n "format": "' + MARKER.encode() + b'"'    # how this game starts every save it writes
 _MAGIC = [
     (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
     (b"PK\x03\x04", "a ZIP archive"), (b"\x1f\x8b", "a gzip archive"), (b"%PDF", "a PDF document"),
@@ -109,7 +110,8 @@ def parse_bytes(data: bytes, label: str) -> dict[str, Any]:
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise SaveError(f"{label}: is not a Deconfliction save (it is {what})")
-    ours = MARKER.encode() in data[:400]
+    head = data.removeprefix(b"\xef\xbb\xbf")[:len(_HEADER)]
+    ours = MARKER.encode() in data[:400] or (len(head) > 0 and _HEADER.startswith(head))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

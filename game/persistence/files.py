@@ -69,7 +69,7 @@ def read_limited(path: Path, label: str) -> bytes:
     if not stat.S_ISREG(st.st_mode):
         raise SaveError(f"{label}: is not a regular file")
     if st.st_size > MAX_SAVE_BYTES:
-        raise SaveError(f"{label}: is too large to be a save ({st.st_size // (1024 * 1024)} MB; "
+        raise SaveError(f"{label}: is too large to be a save ({st.st_size / (1024 * 1024):.1f} MB; "
                         f"saves are at most {MAX_SAVE_BYTES // (1024 * 1024)} MB)")
     try:
         with open(path, "rb") as f:

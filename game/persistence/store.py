@@ -279,6 +279,7 @@ def read_save_info(path: str | Path) -> SaveInfo:
     p = Path(path).expanduser()
     data = read_limited(p, str(path))
     doc, version = docmod.load_document(data, str(path))
+    _parse_actions(doc, str(path))
     return _info_from(p, doc, version, len(data))
 
 
@@ -399,8 +400,18 @@ def _players(doc: dict[str, Any], scn: Scenario, label: str) -> dict[str, Player
     return out
 
 
+def _parse_actions(doc: dict[str, Any], label: str) -> list[Action]:
+    actions: list[Action] = []
+    for i, d in enumerate(doc["actions"]):
+        try:
+            actions.append(action_from_save(d, f"actions[{i}]"))
+        except Bad as e:
+            raise SaveError(f"{label}: field {e.where}: {e.what}") from None
+    return actions
+
+
 def _where(st: GameState) -> str:
-    return f"turn {st.turn}, {st.active_faction}"
+    return f"turn {st.turn}, {st.active_faction} to move"
 
 
 def load_session(path: str | Path, *, scenario_search: list[Path] | None = None) -> Session:
@@ -426,12 +437,7 @@ def load_session(path: str | Path, *, scenario_search: list[Path] | None = None)
 def _load(p: Path, label: str, scenario_search: list[Path] | None) -> Session:
     data = read_limited(p, label)
     doc, version = docmod.load_document(data, label)
-    actions: list[Action] = []
-    for i, d in enumerate(doc["actions"]):
-        try:
-            actions.append(action_from_save(d, f"actions[{i}]"))
-        except Bad as e:
-            raise SaveError(f"{label}: field {e.where}: {e.what}") from None
+    actions = _parse_actions(doc, label)
     scn = _resolve_scenario(doc, p, label, scenario_search)
     players = _players(doc, scn, label)
     seed = doc["seed"]
@@ -446,13 +452,13 @@ def _load(p: Path, label: str, scenario_search: list[Path] | None) -> Session:
         try:
             engine.apply(st, a)
         except IllegalAction as e:
-            raise SaveError(f"{label}: action {i} ({where}) is not legal: {e}") from None
+            raise SaveError(f"{label}: actions[{i}] ({where}) is not legal: {e}") from None
         except Exception as e:  # noqa: BLE001
-            raise SaveError(f"{label}: action {i} ({where}) could not be replayed "
+            raise SaveError(f"{label}: actions[{i}] ({where}) could not be replayed "
                             f"({type(e).__name__}: {e})") from None
         want = checks.get(i + 1)
         if want is not None and st.state_hash() != want:
-            raise SaveError(_diverged(label, doc, version, f"after action {i} ({where})"))
+            raise SaveError(_diverged(label, doc, version, f"after actions[{i}] ({where})"))
     if doc.get("final_hash") is not None and st.state_hash() != doc["final_hash"]:
         raise SaveError(_diverged(label, doc, version, f"at the end ({_where(st)})"))
     if doc.get("turn") is not None and doc["turn"] != st.turn:
@@ -462,9 +468,11 @@ def _load(p: Path, label: str, scenario_search: list[Path] | None) -> Session:
 
 def _diverged(label: str, doc: dict[str, Any], version: int, where: str) -> str:
     app = doc.get("app_version") or "?"
-    return (f"{label}: replaying the save gives a different game {where} than when it was saved: "
-            f"it was made by Deconfliction {app} whose rules differ from this version "
-            f"({app_version()})")
+    head = f"{label}: replaying the save gives a different game {where} than when it was saved: "
+    if app == app_version():
+        return head + "its actions or recorded hashes were edited"
+    return (head + f"it was made by Deconfliction {app}, whose rules may differ from this "
+            f"version ({app_version()})")
 
 
 # --- command line -------------------------------------------------------------------------------

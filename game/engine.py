@@ -102,8 +102,7 @@ def attack_targets(state: GameState, unit: Unit) -> list[int]:
     ut = state.utype(unit)
     grid = state.scenario.grid
     fid = unit.faction
-    vis = visibility.visible_cells(state, fid)
-    own = [u.cell for u in state.units.values() if state.friendly(u.faction, fid)]
+    seen = visibility.seen_ids(state, fid)
     out = set()
     for e in state.units.values():
         if not state.at_war(e.faction, fid):
@@ -111,7 +110,7 @@ def attack_targets(state: GameState, unit: Unit) -> list[int]:
         d = grid.distance(unit.cell, e.cell)
         if d < 1 or d > max(1, ut.range):
             continue
-        if visibility.unit_visible(state, e, fid, vis, own):
+        if e.id in seen:
             out.add(e.cell)
     return sorted(out)
 
@@ -250,10 +249,7 @@ def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
 
 
 def _seen_enemies(state: GameState, fid: str) -> set[str]:
-    vis = visibility.visible_cells(state, fid)
-    own = [u.cell for u in state.units.values() if state.friendly(u.faction, fid)]
-    return {o.id for o in state.units.values()
-            if not state.friendly(o.faction, fid) and visibility.unit_visible(state, o, fid, vis, own)}
+    return visibility.seen_ids(state, fid)
 
 
 def _validate_path(state: GameState, u: Unit, path: tuple[int, ...]) -> None:

@@ -68,9 +68,8 @@ def blockers(state: GameState, unit: Unit, known_only: bool = True) -> tuple[set
     grid_nb = tables(state.scenario).neighbours
     others = [u for u in state.units.values() if u.id != unit.id]
     if known_only:
-        vis = visibility.visible_cells(state, fid)
-        own = [u.cell for u in state.units.values() if state.friendly(u.faction, fid)]
-        others = [u for u in others if visibility.unit_visible(state, u, fid, vis, own)]
+        seen = visibility.seen_ids(state, fid)
+        others = [u for u in others if u.id in seen or state.friendly(u.faction, fid)]
     blocked: set[int] = set()
     zoc: set[int] = set()
     stack: dict[int, int] = {}

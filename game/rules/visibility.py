@@ -23,12 +23,75 @@ def visible_cells(state: GameState, fid: str) -> np.ndarray:
     """Boolean (n_cells,) array of hexes ``fid`` can see now."""
     grid = state.scenario.grid
     vis = np.zeros(grid.n_cells, dtype=bool)
-    for u in state.units.values():
-        if state.friendly(u.faction, fid):
-            vis[_disc(state, u.cell, state.utype(u).sight)] = True
-    for c in isr_cells(state, fid):
-        vis[c] = True
+    cells = _sight_set(state, _friendly_units(state, fid))
+    cells.update(isr_cells(state, fid))
+    if cells:
+        vis[list(cells)] = True
     return vis
+
+
+def _friendly_units(state: GameState, fid: str) -> list[Unit]:
+    return [u for u in state.units.values() if state.friendly(u.faction, fid)]
+
+
+def _disc_set(state: GameState, cell: int, radius: int) -> frozenset[int]:
+    """``_disc`` as a frozenset, so a faction's whole view is one C-level set union."""
+    cache = state.scenario.extra.setdefault("_disc_sets", {})
+    key = (cell, radius)
+    d = cache.get(key)
+    if d is None:
+        d = frozenset(_disc(state, cell, radius))
+        cache[key] = d
+    return d
+
+
+def _sight_set(state: GameState, own: list[Unit]) -> set[int]:
+    types = state.scenario.unit_types
+    return set().union(*[_disc_set(state, u.cell, types[u.type].sight) for u in own])
+
+
+def seen_ids(state: GameState, fid: str) -> set[str]:
+    """Ids of the units not friendly to ``fid`` that ``fid`` sees now.
+
+    The same test as ``unit_visible`` for every such unit, done with set lookups (the sight
+    and adjacency discs of all friendly units united once) because moves and movement
+    searches ask it for the whole map every time.
+    """
+    scn = state.scenario
+    friendly = {f.id: state.friendly(f.id, fid) for f in scn.factions}
+    hidden = {f.id for f in scn.factions if f.hidden}
+    own: list[Unit] = []
+    others: list[Unit] = []
+    for u in state.units.values():
+        ok = friendly.get(u.faction)
+        if ok is None:
+            ok = state.friendly(u.faction, fid)
+        (own if ok else others).append(u)
+    out: set[str] = set()
+    if not others:
+        return out
+    spotted = state.spotted.get(fid, ())
+    isr = isr_cells(state, fid)
+    sight: set[int] | None = None
+    near: set[int] | None = None
+    for o in others:
+        if o.id in spotted:
+            out.add(o.id)
+        elif o.faction in hidden:
+            if o.cell in isr:
+                out.add(o.id)
+                continue
+            if near is None:
+                near = set().union(*[_disc_set(state, u.cell, 1) for u in own])
+            if o.cell in near:
+                out.add(o.id)
+        else:
+            if sight is None:
+                sight = _sight_set(state, own)
+                sight.update(isr)
+            if o.cell in sight:
+                out.add(o.id)
+    return out
 
 
 def _disc(state: GameState, cell: int, radius: int) -> list[int]:
@@ -61,9 +124,8 @@ def unit_visible(state: GameState, unit: Unit, fid: str, vis: np.ndarray | None 
 
 def visible_units(state: GameState, fid: str) -> list[Unit]:
     """Every unit ``fid`` can see (own and allied included)."""
-    vis = visible_cells(state, fid)
-    own = [u.cell for u in state.units.values() if state.friendly(u.faction, fid)]
-    return [u for u in state.units.values() if unit_visible(state, u, fid, vis, own)]
+    seen = seen_ids(state, fid)
+    return [u for u in state.units.values() if u.id in seen or state.friendly(u.faction, fid)]
 
 
 def observation(state: GameState, fid: str) -> GameState:

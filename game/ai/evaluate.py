@@ -1,0 +1,362 @@
+"""What a position is worth to a faction: the features the normal agent scores moves with and
+the evaluation the hard agent's search compares plans by.
+
+Everything is derived from the scenario data (objectives, goals, unit types, terrain), so the
+same code plays any faction of any scenario.  Values are in *goal units*: 1.0 is the faction's
+whole ``vp_goal`` (or, for a faction without a goal, all the objective points still to score),
+so victory points, unit steps and positions are on one scale.
+
+Per-scenario data that never changes (movement-cost distance fields to every objective) is
+computed once and cached on the scenario; per-decision data lives in a ``Situation``.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from game.rules import combat, supply
+from game.rules.terrain import tables
+from game.scenario.model import Scenario
+from game.state import GameState, Unit
+
+INF = float("inf")
+
+
+# --- per-scenario static data ---------------------------------------------------------------
+
+@dataclass
+class StaticData:
+    """Terrain-only facts the agents use every decision, built once per scenario."""
+    q: np.ndarray                     # axial q of every cell
+    r: np.ndarray                     # axial r of every cell
+    obj_cells: np.ndarray             # cell of each objective
+    obj_dist: np.ndarray              # (n_obj, n_cells) movement cost from a cell to the objective
+    defence: np.ndarray               # terrain defence multiplier per cell
+    passable: np.ndarray              # bool per cell
+    mean_move: float                  # typical unit movement allowance
+    total_steps: dict[str, int]       # faction -> steps it fields over the whole scenario
+
+
+def static_data(scn: Scenario) -> StaticData:
+    sd = scn.extra.get("_ai_static")
+    if sd is None:
+        sd = _build_static(scn)
+        scn.extra["_ai_static"] = sd
+    return sd
+
+
+def _build_static(scn: Scenario) -> StaticData:
+    grid = scn.grid
+    hexes = [grid.hex(c) for c in range(grid.n_cells)]
+    q = np.array([h.q for h in hexes], dtype=np.int32)
+    r = np.array([h.r for h in hexes], dtype=np.int32)
+    cells = np.array([o.cell for o in scn.objectives], dtype=np.int64)
+    dist = np.empty((len(scn.objectives), grid.n_cells), dtype=np.float64)
+    cache: dict[int, np.ndarray] = {}
+    for i, c in enumerate(cells.tolist()):
+        if c not in cache:
+            cache[c] = cost_field(scn, [c])
+        dist[i] = cache[c]
+    t = tables(scn)
+    moves = [ut.movement for ut in scn.unit_types.values()] or [4.0]
+    steps: dict[str, int] = {f.id: 0 for f in scn.factions}
+    for spec in list(scn.units) + [s for rf in scn.reinforcements for s in rf.units]:
+        if spec.faction in steps:
+            steps[spec.faction] += spec.steps or scn.unit_types[spec.type].steps
+    return StaticData(q=q, r=r, obj_cells=cells, obj_dist=dist,
+                      defence=np.array(t.defence, dtype=np.float64),
+                      passable=np.array([m < 99 for m in t.move_cost]),
+                      mean_move=float(np.median(moves)), total_steps=steps)
+
+
+def cost_field(scn: Scenario, targets: list[int], limit: float = INF) -> np.ndarray:
+    """Movement cost from every cell to the nearest target (reverse Dijkstra, units ignored)."""
+    t = tables(scn)
+    n = scn.grid.n_cells
+    dist = [INF] * n
+    heap = []
+    for c in targets:
+        dist[c] = 0.0
+        heap.append((0.0, c))
+    heapq.heapify(heap)
+    nbs, mc, roads, river = t.neighbours, t.move_cost, t.road_edges, t.river
+    road_cost = scn.rules.road_cost
+    while heap:
+        d, x = heapq.heappop(heap)
+        if d > dist[x]:
+            continue
+        enter = mc[x]                       # cost paid by a unit stepping from y into x
+        if enter >= 99:
+            continue
+        for y in nbs[x]:
+            if mc[y] >= 99:
+                continue
+            step = road_cost if (y, x) in roads and road_cost < enter else enter
+            rv = river.get((y, x))
+            if rv is not None and not rv[2]:
+                step += rv[0]
+            nd = d + step
+            if nd < dist[y] and nd <= limit:
+                dist[y] = nd
+                heapq.heappush(heap, (nd, y))
+    return np.array(dist)
+
+
+def hex_dist_to(sd: StaticData, cells: list[int]) -> np.ndarray:
+    """Hex distance from every cell to the nearest of ``cells`` (inf if none)."""
+    if not cells:
+        return np.full(sd.q.shape[0], INF)
+    tc = np.asarray(cells, dtype=np.int64)
+    dq = sd.q[:, None] - sd.q[tc][None, :]
+    dr = sd.r[:, None] - sd.r[tc][None, :]
+    d = (np.abs(dq) + np.abs(dr) + np.abs(dq + dr)) // 2
+    return d.min(axis=1).astype(np.float64)
+
+
+def hex_dist(sd: StaticData, a: int, b: int) -> int:
+    dq = int(sd.q[a] - sd.q[b])
+    dr = int(sd.r[a] - sd.r[b])
+    return (abs(dq) + abs(dr) + abs(dq + dr)) // 2
+
+
+# --- value scale ----------------------------------------------------------------------------
+
+def remaining_rounds(state: GameState) -> int:
+    """Scoring rounds still to come, this one included."""
+    return max(1, state.scenario.meta.turns - state.turn + 1)
+
+
+def goal_scale(state: GameState, fid: str) -> float:
+    """VP that make 1.0 for ``fid``: its goal, or everything it could still score."""
+    f = state.scenario.factions[state.faction_index(fid)]
+    if f.vp_goal > 0:
+        return float(f.vp_goal)
+    total = sum(o.vp_per_turn * state.scenario.meta.turns + o.vp_end
+                for o in state.scenario.objectives if not o.factions or fid in o.factions)
+    return max(1.0, total)
+
+
+def objective_values(state: GameState, fid: str, rounds: float | None = None) -> np.ndarray:
+    """Goal units ``fid`` earns by holding each objective from now to the end."""
+    R = remaining_rounds(state) if rounds is None else rounds
+    sc = goal_scale(state, fid)
+    out = np.zeros(len(state.scenario.objectives))
+    for i, o in enumerate(state.scenario.objectives):
+        if o.factions and fid not in o.factions:
+            continue
+        out[i] = (o.vp_per_turn * R + o.vp_end) / sc
+    return out
+
+
+def step_value(state: GameState, fid: str, weight: float = 0.3) -> float:
+    """Goal units one strength step is worth: a share of an average objective's worth now, so
+    units count for less as the end nears and the ground they hold counts for more."""
+    vals = objective_values(state, fid)
+    pos = vals[vals > 0]
+    mean = float(pos.mean()) if pos.size else 1.0 / max(1, static_data(state.scenario).total_steps.get(fid, 1))
+    return weight * mean
+
+
+# --- combat expectation ----------------------------------------------------------------------
+
+@dataclass
+class AttackOutcome:
+    """Expected result of one attack, for scoring."""
+    odds: combat.Odds
+    e_att_loss: float
+    e_def_loss: float
+    p_vacate: float                   # the target hex is emptied (retreat or destroyed)
+    p_destroy: float                  # every defender is destroyed
+
+
+def expect_attack(state: GameState, attackers: list[Unit], target: int, shifts: int = 0) -> AttackOutcome:
+    odds = combat.compute_odds(state, attackers, target, shifts)
+    defenders = combat.defenders_at(state, target, attackers[0].faction)
+    def_steps = sum(d.steps for d in defenders)
+    min_steps = min((d.steps for d in defenders), default=0)
+    ea = ed = pv = pd = 0.0
+    for res, p in combat.outcome_probabilities(odds).items():
+        a, d, retreat = combat.RESULTS[res]
+        ea += p * a
+        ed += p * min(d, def_steps)
+        gone = d >= def_steps
+        if retreat or gone:
+            pv += p
+        if gone or (len(defenders) == 1 and d >= min_steps):
+            pd += p
+    return AttackOutcome(odds, ea, ed, pv, pd)
+
+
+# per-column expected loss of a defender attacked at that column: (E steps lost, P retreat)
+def column_loss(column: int) -> tuple[float, float]:
+    ed = pr = 0.0
+    for res in combat.CRT[max(0, min(len(combat.CRT) - 1, column))]:
+        _, d, retreat = combat.RESULTS[res]
+        ed += d / 6
+        pr += retreat / 6
+    return ed, pr
+
+
+def ratio_column(ratio: float) -> int:
+    col = 0
+    for i, th in enumerate(combat.THRESHOLDS):
+        if ratio >= th - 1e-9:
+            col = i
+    return col
+
+
+# --- a faction's view of the board at one decision --------------------------------------------
+
+@dataclass
+class Situation:
+    """Facts for one decision of ``fid`` on a state it may see (usually its fog observation)."""
+    state: GameState
+    fid: str
+    fi: int
+    sd: StaticData
+    uses_supply: bool
+    supply_ok: np.ndarray             # bool per cell: a supply line reaches it now
+    values: np.ndarray                # objective values for fid (goal units)
+    obj_owner: np.ndarray             # control of each objective cell
+    obj_holder: list[str | None]      # faction of the unit standing on each objective
+    enemies: list[Unit]               # visible units at war with fid
+    rivals: list[Unit]                # visible units neither friendly nor at war
+    enemy_attack: np.ndarray          # summed attack strength of enemies that could hit each cell
+    threat: np.ndarray                # per objective: chance an unguarded one is lost before scoring
+    sv: float                         # own step value
+    sv_enemy: float
+    stack: dict[int, int] = field(default_factory=dict)   # friendly units per cell
+    blocked: set[int] = field(default_factory=set)        # cells with non-friendly units
+
+
+def situation(state: GameState, fid: str, step_weight: float = 0.3) -> Situation:
+    scn = state.scenario
+    sd = static_data(scn)
+    fi = state.faction_index(fid)
+    n = scn.grid.n_cells
+    uses = any(s.faction == fid for s in list(scn.supply_sources) + state.extra_sources)
+    ok = np.isfinite(supply.supply_map(state, fid)) if uses else np.ones(n, dtype=bool)
+    enemies, rivals, stack, blocked = [], [], {}, set()
+    for u in state.units.values():
+        if state.friendly(u.faction, fid):
+            stack[u.cell] = stack.get(u.cell, 0) + 1
+        else:
+            blocked.add(u.cell)
+            (enemies if state.at_war(u.faction, fid) else rivals).append(u)
+    enemy_attack = np.zeros(n)
+    for e in enemies:
+        ut = state.utype(e)
+        radius = int(max(1, round(ut.movement / 1.5))) + max(1, ut.range)
+        enemy_attack[_disc(state, e.cell, radius)] += combat.strength(state, e, ut.attack)
+    cells = sd.obj_cells
+    owner = state.control[cells].astype(np.int64) if len(cells) else np.zeros(0, dtype=np.int64)
+    holder: list[str | None] = [None] * len(cells)
+    cell_idx: dict[int, list[int]] = {}
+    for i, c in enumerate(cells.tolist()):
+        cell_idx.setdefault(c, []).append(i)
+    for u in state.units.values():
+        for i in cell_idx.get(u.cell, ()):
+            holder[i] = u.faction
+    threat = _objective_threat(state, fid, sd, enemies + rivals)
+    return Situation(state, fid, fi, sd, uses, ok, objective_values(state, fid), owner, holder, enemies,
+                     rivals, enemy_attack, threat, step_value(state, fid, step_weight),
+                     step_value(state, fid, step_weight), stack, blocked)
+
+
+def _disc(state: GameState, cell: int, radius: int) -> list[int]:
+    cache = state.scenario.extra.setdefault("_ai_discs", {})
+    d = cache.get((cell, radius))
+    if d is None:
+        d = state.scenario.grid.cells_within(cell, radius)
+        cache[(cell, radius)] = d
+    return d
+
+
+def _objective_threat(state: GameState, fid: str, sd: StaticData, others: list[Unit]) -> np.ndarray:
+    """Chance an ungarrisoned objective changes hands before it scores again: near 1 when a
+    non-friendly unit can walk in this round, smaller with distance; hostile ground nearby
+    (where unseen units may hide) keeps it above zero."""
+    cells = sd.obj_cells.tolist()
+    out = np.zeros(len(cells))
+    if not cells:
+        return out
+    fi = state.faction_index(fid)
+    hostile = [i for i, f in enumerate(state.scenario.factions) if f.id != fid and not state.friendly(f.id, fid)]
+    for i, c in enumerate(cells):
+        t = 0.0
+        for o in others:
+            d = hex_dist(sd, c, o.cell)
+            hexes = max(1.0, state.utype(o).movement / 1.3)
+            t = max(t, 1.0 if d <= hexes else 0.5 ** ((d - hexes) / hexes))
+        if t < 0.35 and hostile:
+            near = state.control[_disc(state, c, 3)]
+            if np.isin(near, hostile).any() and int(state.control[c]) == fi:
+                t = 0.35
+        out[i] = t
+    return out
+
+
+# --- whole-position evaluation (search) --------------------------------------------------------
+
+def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
+    """How good ``state`` is for ``fid``, in goal units: points banked, points the objectives it
+    holds should still bring (discounted by how exposed they are), and strength in the field
+    against its enemies'.  Used to compare the ends of simulated turns, so it must be cheap."""
+    scn = state.scenario
+    fi = state.faction_index(fid)
+    sc = goal_scale(state, fid)
+    if state.terminal:
+        base = state.vp[fi] / sc
+        return base + (1.0 if state.winner == fid else 0.0)
+    sit = situation(state, fid, step_weight)
+    R = remaining_rounds(state)
+    vals = sit.values
+    future = 0.0
+    for i, v in enumerate(vals):
+        if v <= 0:
+            continue
+        owner = int(sit.obj_owner[i])
+        guarded = sit.obj_holder[i] is not None and state.friendly(sit.obj_holder[i], fid)
+        if owner == fi:
+            keep = 0.9 if guarded else 1.0 - 0.6 * sit.threat[i]
+            future += v * keep
+        else:
+            # someone else's: worth a little if our units stand next to it
+            d = _nearest_own(state, fid, sit.sd, int(sit.sd.obj_cells[i]))
+            if d <= 1:
+                future += 0.25 * v
+            elif d <= 3:
+                future += 0.08 * v
+    own = enemy = 0.0
+    for u in state.units.values():
+        if u.faction == fid:
+            w = 1.0 if (u.in_supply or not sit.uses_supply or u.supply_exempt) else 0.7
+            own += u.steps * w
+        elif state.at_war(u.faction, fid):
+            enemy += u.steps
+    material = sit.sv * own - sit.sv_enemy * 0.8 * enemy
+    return state.vp[fi] / sc + future + material * min(1.0, R / 3.0) + 0.0 * len(scn.objectives)
+
+
+def _nearest_own(state: GameState, fid: str, sd: StaticData, cell: int) -> int:
+    best = 10 ** 6
+    for u in state.units.values():
+        if u.faction == fid:
+            d = hex_dist(sd, cell, u.cell)
+            if d < best:
+                best = d
+    return best
+
+
+def seat_score(state: GameState, fid: str) -> float:
+    """The victory measure of a seat: VP as a share of the faction's goal (victory.scores)."""
+    f = state.scenario.factions[state.faction_index(fid)]
+    v = state.vp[state.faction_index(fid)]
+    return v / f.vp_goal if f.vp_goal > 0 else v
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))

@@ -59,6 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check-save", help="load saves, replay them and verify their hashes")
     c.add_argument("files", nargs="+")
+
+    sc = sub.add_parser("screenshot", help="render the map view to a PNG, headless (for docs)")
+    sc.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
+    sc.add_argument("--out", required=True, help="PNG file to write")
+    sc.add_argument("--width", type=int, default=1600)
+    sc.add_argument("--height", type=int, default=1000)
+    sc.add_argument("--viewer", default=None, help="draw this faction's fog of war (default: all visible)")
+    sc.add_argument("--seed", type=int, default=None)
+    sc.add_argument("--turn", type=int, default=0, help="let random agents play this many turns first")
+    sc.add_argument("--zoom", type=float, default=None, help="map zoom 0.5..3 (default: fit)")
+    sc.add_argument("--centre", default=None, help="place name or COL,ROW to centre on")
+    sc.add_argument("--no-legend", action="store_true", help="leave out the legend box")
     return p
 
 
@@ -98,6 +110,14 @@ def _cmd_check_save(args: argparse.Namespace) -> int:
 
 
 _EXTRA_COMMANDS["check-save"] = _cmd_check_save
+
+
+def _cmd_screenshot(args: argparse.Namespace) -> int:
+    from game.ui.screenshot import cmd_screenshot
+    return cmd_screenshot(args)
+
+
+_EXTRA_COMMANDS["screenshot"] = _cmd_screenshot
 
 
 def cmd_validate(files: list[str]) -> int:

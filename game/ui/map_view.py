@@ -88,6 +88,9 @@ def air_picture(state: Any, view: "MapView") -> AirPicture | None:
     air = getattr(state, "air", None) if state is not None else None
     if air is None:
         return None
+    pic = _safe_call(_from_airspace, state, view)
+    if pic is not None:
+        return pic
     scn = view.scenario
     pic = AirPicture()
     lines = _first_attr(air, ("lines", "deconfliction_lines", "active_lines"))
@@ -119,6 +122,32 @@ def air_picture(state: Any, view: "MapView") -> AirPicture | None:
     h = hash(tuple((ln.name, tuple(ln.points)) for ln in pic.lines))
     h = hash((h,) + tuple((z.name, z.cells.tobytes()) for z in pic.zones))
     pic.key = h
+    return pic
+
+
+def _from_airspace(state: Any, view: "MapView") -> AirPicture | None:
+    """The lines and zones as ``game.rules.airspace`` computes them (None if not available)."""
+    try:
+        from game.rules.airspace import lines as airlines
+        from game.rules.airspace.airstate import air_spec
+    except ImportError:
+        return None
+    spec = air_spec(state.scenario)
+    if spec is None:
+        return None
+    pic = AirPicture()
+    for ln in airlines.active_lines(state):
+        pts = [view.latlon_to_world(float(a), float(b)) for a, b in airlines.line_points(state, ln)]
+        if len(pts) >= 2:
+            pic.lines.append(AirLine(ln.name or ln.id, pts))
+    z = np.asarray(airlines.zones(state))
+    for i, w in enumerate(spec.wings):
+        cells = z == i
+        if cells.any():
+            pic.zones.append(AirZone(w.name or w.id, cells, view.wing_colour(w.id, i, getattr(w, "factions", ()))))
+    if not pic.lines and not pic.zones:
+        return None
+    pic.key = hash((tuple((ln.name, tuple(ln.points)) for ln in pic.lines), z.tobytes()))
     return pic
 
 
@@ -392,8 +421,11 @@ class MapView:
             return [self.latlon_to_world(float(p[0]), float(p[1])) for p in ln]
         return []
 
-    def wing_colour(self, wid: str, i: int) -> Colour:
+    def wing_colour(self, wid: str, i: int, factions: Iterable[str] = ()) -> Colour:
         """Zone colour: the colour of the faction the wing flies for, else a fixed cycle."""
+        for fid in factions:
+            if fid in self._faction_idx:
+                return self._faction_rgb[self._faction_idx[fid]]
         for f in self.scenario.factions:
             if f.sponsor == wid or f.id == wid:
                 return theme.hex_to_rgb(f.colour)

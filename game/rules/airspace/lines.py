@@ -19,13 +19,14 @@ import numpy as np
 
 from game.hexgrid import Grid
 from game.rules.airspace.airstate import air_spec
-from game.scenario import raster
 from game.scenario.air_section import AirSpec, LineSpec
 from game.state import GameEvent, GameState
 
 CONTESTED = -1
 _CACHE_KEY = "_air_zones"
 _CACHE_LIMIT = 64
+# A tiny irrational-ish shift so a line through a hex centre or corner falls on one side.
+_NUDGE = np.array([1.234567e-7, 7.654321e-8])
 
 
 def line_points(state: GameState, line: LineSpec) -> tuple[tuple[float, float], ...]:
@@ -84,13 +85,13 @@ def line_zone(grid: Grid, points_latlon, left: int, right: int, depth_km: float 
     """Zones of one line: ``left``/``right`` on each side of its course, -1 where it does not reach."""
     n = grid.n_cells
     out = np.full(n, CONTESTED, dtype=np.int8)
-    pts = raster.project(grid, list(points_latlon))
+    pts = np.array([grid.latlon_to_km(lat, lon) for lat, lon in points_latlon], dtype=float).reshape(-1, 2)
     if len(pts) >= 2:
         keep = np.concatenate([[True], np.hypot(*(pts[1:] - pts[:-1]).T) > 1e-9])
         pts = pts[keep]
     if len(pts) < 2:
         return out
-    centres = raster.centres_km(grid)
+    centres = grid.centres_km()
     a, ab = pts[:-1], pts[1:] - pts[:-1]                       # segments: (s, 2)
     rel = centres[:, None, :] - a[None, :, :]                 # (n, s, 2)
     t = (rel * ab[None]).sum(axis=2) / (ab * ab).sum(axis=1)[None]
@@ -106,8 +107,7 @@ def line_zone(grid: Grid, points_latlon, left: int, right: int, depth_km: float 
     # left of travel (dx, dy) on a north-up map (x east, y south) is the normal (dy, -dx)
     cross = rel[rows, j, 0] * ab[j, 1] - rel[rows, j, 1] * ab[j, 0]
     side = np.sign(cross)
-    edges = raster.grid_edges(grid)
-    cut = raster.edges_crossing(centres, edges, pts, grid.hex_km)
+    cut = crossed_sides(grid, centres, pts)
     nbr = grid.neighbour_table
     comp = np.full(n, -1, dtype=np.int64)
     cov = covered.tolist()
@@ -133,6 +133,33 @@ def line_zone(grid: Grid, points_latlon, left: int, right: int, depth_km: float 
         elif vote < 0:
             out[members] = right
     return out
+
+
+def crossed_sides(grid: Grid, centres: np.ndarray, line: np.ndarray) -> set[tuple[int, int]]:
+    """Hex sides (a, b), a < b, whose centre-to-centre segment the polyline crosses."""
+    nbr = grid.neighbour_table
+    a = np.repeat(np.arange(grid.n_cells), 6)
+    b = nbr.reshape(-1).astype(np.int64)
+    keep = b > a
+    a, b = a[keep], b[keep]
+    ea, r = centres[a], centres[b] - centres[a]
+    line = line + _NUDGE
+    hit = np.zeros(len(a), dtype=bool)
+    pad = grid.hex_km
+    for p, q in zip(line[:-1], line[1:]):
+        lo, hi = np.minimum(p, q) - pad, np.maximum(p, q) + pad
+        cand = np.flatnonzero((ea[:, 0] >= lo[0]) & (ea[:, 0] <= hi[0]) & (ea[:, 1] >= lo[1]) & (ea[:, 1] <= hi[1]))
+        if len(cand) == 0:
+            continue
+        s = q - p
+        rc, ap = r[cand], p - ea[cand]
+        denom = rc[:, 0] * s[1] - rc[:, 1] * s[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (ap[:, 0] * s[1] - ap[:, 1] * s[0]) / denom
+            u = (ap[:, 0] * rc[:, 1] - ap[:, 1] * rc[:, 0]) / denom
+        ok = (denom != 0) & (t > 0) & (t < 1) & (u >= -1e-9) & (u <= 1 + 1e-9)
+        hit[cand[ok]] = True
+    return {(int(x), int(y)) for x, y in zip(a[hit], b[hit])}
 
 
 def zone_owner(state: GameState, cell: int) -> str | None:

@@ -8,6 +8,7 @@ airdrops) and units airdropped this turn count as supplied.
 from __future__ import annotations
 
 import heapq
+import math
 
 import numpy as np
 
@@ -31,10 +32,45 @@ def sources(state: GameState, fid: str) -> list[int]:
 
 def supply_map(state: GameState, fid: str) -> np.ndarray:
     """Float array: cost of the cheapest supply line to each cell (inf where none)."""
+    return np.array(_trace(state, fid))
+
+
+def _supply_steps(state: GameState) -> list[list[tuple[int, float]]]:
+    """Per cell, (neighbour, cost of the supply line's step into it): terrain, road and river
+    are fixed by the scenario, so this is worked out once rather than in every search."""
+    scn = state.scenario
+    got = scn.extra.get("_supply_steps")
+    if got is not None:
+        return got
+    t = tables(scn)
+    road_cost = scn.rules.road_cost
+    out: list[list[tuple[int, float]]] = []
+    for c in range(scn.grid.n_cells):
+        row = []
+        for nb in t.neighbours[c]:
+            step = t.supply_cost[nb]
+            if step >= 99:
+                continue
+            if (c, nb) in t.road_edges and road_cost < step:
+                step = road_cost
+            rv = t.river.get((c, nb))
+            if rv is not None and not rv[2]:
+                step += rv[0]
+            row.append((nb, step))
+        out.append(row)
+    scn.extra["_supply_steps"] = out
+    return out
+
+
+def _trace(state: GameState, fid: str, targets: set[int] | None = None) -> list[float]:
+    """Dijkstra from the faction's working sources, as a list of costs (inf = no line).
+
+    With ``targets`` the search stops once every target cell has a line: callers that only
+    ask *whether* those cells are supplied get the same answer without the rest of the map.
+    """
     scn = state.scenario
     t = tables(scn)
     n = scn.grid.n_cells
-    dist = np.full(n, np.inf)
     war = [i for i, f in enumerate(scn.factions) if state.at_war(f.id, fid)]
     control = state.control
     enemy_held = np.isin(control, war) if war else np.zeros(n, dtype=bool)
@@ -49,38 +85,40 @@ def supply_map(state: GameState, fid: str) -> np.ndarray:
         elif state.friendly(u.faction, fid):
             friendly_cells.add(u.cell)
     zoc -= friendly_cells
-    limit = scn.rules.supply_range
-    road_cost = scn.rules.road_cost
+    limit = scn.rules.supply_range + 1e-9
+    steps = _supply_steps(state)
+    dl = [math.inf] * n
     heap = []
     for c in sources(state, fid):
-        dist[c] = 0.0
+        dl[c] = 0.0
         heap.append((0.0, c))
     heapq.heapify(heap)
-    dl = dist.tolist()
+    todo = None
+    if targets is not None:
+        todo = {c for c in targets if dl[c] != 0.0}
+        if not todo:
+            return dl
     done = set()
+    pop, push = heapq.heappop, heapq.heappush
     while heap:
-        d, c = heapq.heappop(heap)
+        d, c = pop(heap)
         if c in done:
             continue
         done.add(c)
         if c in zoc and d > 0:
             continue                      # a supply line may reach into ZOC but not through it
-        for nb in t.neighbours[c]:
+        for nb, step in steps[c]:
             if nb in blocked:
                 continue
-            step = t.supply_cost[nb]
-            if step >= 99:
-                continue
-            if (c, nb) in t.road_edges and road_cost < step:
-                step = road_cost
-            rv = t.river.get((c, nb))
-            if rv is not None and not rv[2]:
-                step += rv[0]
             nd = d + step
-            if nd <= limit + 1e-9 and nd < dl[nb]:
+            if nd <= limit and nd < dl[nb]:
                 dl[nb] = nd
-                heapq.heappush(heap, (nd, nb))
-    return np.array(dl)
+                push(heap, (nd, nb))
+                if todo is not None and nb in todo:
+                    todo.discard(nb)
+                    if not todo:
+                        return dl
+    return dl
 
 
 def update_supply(state: GameState, fid: str) -> list[tuple[str, bool]]:
@@ -92,11 +130,11 @@ def update_supply(state: GameState, fid: str) -> list[tuple[str, bool]]:
             if u.faction == fid:
                 u.in_supply = True
         return changes
-    sm = supply_map(state, fid)
+    sm = _trace(state, fid, {u.cell for u in state.units.values() if u.faction == fid})
     for u in state.units.values():
         if u.faction != fid:
             continue
-        ok = bool(np.isfinite(sm[u.cell])) or u.supply_exempt or u.airdrop_turn == state.turn
+        ok = sm[u.cell] != math.inf or u.supply_exempt or u.airdrop_turn == state.turn
         if ok != u.in_supply:
             changes.append((u.id, ok))
         u.in_supply = ok

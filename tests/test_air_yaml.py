@@ -75,6 +75,8 @@ air:
       area: {place: Town, radius: 1}
       accept: [{tension: {between: [vks, coalition], change: -5}}]
       refuse: [{message: "The coalition keeps watching."}]
+  schedule:
+    - {date: 2017-09-05, effects: [{tension: {between: [vks, coalition], change: 7}}]}
 events:
   - id: line_off
     trigger: {turn: 3}
@@ -145,6 +147,9 @@ def test_line_events_and_tension_triggers_from_yaml():
         seen.append((st.turn, air.zone_owner(st, probe)))
         engine.apply(st, EndTurn())
     assert (3, None) in seen and (4, "vks") in seen and (2, "vks") in seen
+    # the scheduled air effect fired once, on turn 2 (5 Sep)
+    sched = [e for e in st.log if e.kind == "tension" and e.data["reason"] == "event" and e.data["new"] > e.data["old"]]
+    assert [e.turn for e in sched] == [2] and sched[0].data["new"] - sched[0].data["old"] == 7
     # the request was offered to the SDF on turn 2 and, unanswered, accepted by default
     assert st.air.requests["convoy"] == "accepted"
     out = []

@@ -65,6 +65,7 @@ def _start_turn(state: GameState, fid: str, out: list[GameEvent]) -> None:
     air = state.air
     if spec is None or air is None:
         return
+    _run_schedule(state, spec, out)
     lines.note_line_changes(state, out)
     # ISR and hotline notices last until the flyer's next turn starts
     keep = [r for r in air.reveals if not (r.flyer == fid and r.turn < state.turn)]
@@ -89,6 +90,22 @@ def _start_turn(state: GameState, fid: str, out: list[GameEvent]) -> None:
         air.sorties[w.id] = n
     missions.offer_requests(state, fid, out)
     missions.fly_queued(state, fid, out)
+
+
+def _run_schedule(state: GameState, spec, out: list[GameEvent]) -> None:
+    """Fire ``air.schedule`` entries that are due (in order, each once)."""
+    air = state.air
+    due = sorted(range(len(spec.schedule)), key=lambda i: (spec.schedule[i].turn, i))
+    for n, i in enumerate(due):
+        if n < air.schedule_done:
+            continue
+        if spec.schedule[i].turn > state.turn:
+            break
+        air.schedule_done = n + 1
+        for eff in spec.schedule[i].effects:
+            handler = ev_rules.EFFECT_HANDLERS.get(eff.kind)
+            if handler is not None:
+                handler(state, eff, out)
 
 
 def _end_round(state: GameState, out: list[GameEvent]) -> None:

@@ -112,11 +112,19 @@ class IsrRequest:
 
 
 @dataclass(frozen=True)
+class Scheduled:
+    """Air effects on a date (line changes, tension from history's incidents), like an event."""
+    turn: int
+    effects: tuple[Effect, ...]
+
+
+@dataclass(frozen=True)
 class AirSpec:
     wings: tuple[WingSpec, ...]
     lines: tuple[LineSpec, ...] = ()
     tension: TensionSpec = field(default_factory=TensionSpec)
     requests: tuple[IsrRequest, ...] = ()
+    schedule: tuple[Scheduled, ...] = ()
 
     def wing(self, wid: str) -> WingSpec | None:
         for w in self.wings:
@@ -151,7 +159,7 @@ def _lazy_loader():
 
 def parse_air(node: "YNode", ctx: "ParseContext") -> AirSpec | None:
     """Parse the ``air:`` section (registered as a loader top-level section)."""
-    if not ctx.mapping(node, ("wings", "lines", "tension", "isr_requests"), "the air section"):
+    if not ctx.mapping(node, ("wings", "lines", "tension", "isr_requests", "schedule"), "the air section"):
         return None
     before = ctx.failed
     wings: list[WingSpec] = []
@@ -208,9 +216,36 @@ def parse_air(node: "YNode", ctx: "ParseContext") -> AirSpec | None:
                     ctx.error(r, f"duplicate request id '{spec_r.id}'")
                 rids.add(spec_r.id)
                 requests.append(spec_r)
+    schedule: list[Scheduled] = []
+    snode = node.get("schedule")
+    if snode is not None and not snode.is_null and ctx.sequence(snode, "a list of dated air effects"):
+        for x in snode.items:
+            sch = _scheduled(x, ctx)
+            if sch is not None:
+                schedule.append(sch)
     if ctx.failed > before:
         return None
-    return AirSpec(tuple(wings), tuple(lines), tension, tuple(requests))
+    return AirSpec(tuple(wings), tuple(lines), tension, tuple(requests), tuple(schedule))
+
+
+def _scheduled(m: "YNode", ctx: "ParseContext") -> Scheduled | None:
+    if not ctx.mapping(m, ("date", "turn", "effects"), "{date: YYYY-MM-DD, effects: [...]}"):
+        return None
+    before = ctx.failed
+    turn = _when(m, ctx)
+    effects = ctx.field(m, "effects", parse_effects, ctx)
+    if ctx.failed > before or turn is None or effects is None:
+        return None
+    return Scheduled(turn, tuple(effects))
+
+
+def _when(m: "YNode", ctx: "ParseContext") -> int | None:
+    given = [k for k in ("turn", "date") if k in m.entries]
+    if len(given) != 1:
+        ctx.error(m, "give exactly one of turn: or date:")
+        return None
+    v = m.entries[given[0]]
+    return ctx.turn(v) if given[0] == "turn" else ctx.turn_of_date(v)
 
 
 def _replace_factions(w: WingSpec, factions: tuple[str, ...]) -> WingSpec:
@@ -472,13 +507,7 @@ def _request(m: "YNode", ctx: "ParseContext", wing_ids: set[str]) -> IsrRequest 
         return None
     before = ctx.failed
     rid = ctx.field(m, "id", ctx.identifier)
-    given = [k for k in ("turn", "date") if k in m.entries]
-    turn = None
-    if len(given) != 1:
-        ctx.error(m, "give exactly one of turn: or date:")
-    else:
-        v = m.entries[given[0]]
-        turn = ctx.turn(v) if given[0] == "turn" else ctx.turn_of_date(v)
+    turn = _when(m, ctx)
     src = ctx.field(m, "from", _wing_ref, ctx, wing_ids)
     dst = ctx.field(m, "to", _wing_ref, ctx, wing_ids)
     if src is not None and src == dst:

@@ -63,6 +63,7 @@ class AirState:
     requests: dict[str, str] = field(default_factory=dict)         # request id -> pending|accepted|refused
     offered: dict[str, tuple[str, int]] = field(default_factory=dict)  # request id -> (faction, turn)
     no_fly: list[tuple[str, frozenset[int], int]] = field(default_factory=list)  # (wing, cells, until turn)
+    schedule_done: int = 0                                         # air.schedule entries already fired
     stats: dict[str, int] = field(default_factory=dict)            # announced / unannounced / incidents ...
     pending_events: list[Any] = field(default_factory=list)        # events raised inside combat, flushed after
     _rev_cache: dict[str, set[int]] = field(default_factory=dict, repr=False)
@@ -100,7 +101,7 @@ class AirState:
             line_suspended=set(self.line_suspended), active_lines=self.active_lines,
             reveals=list(self.reveals), queued=list(self.queued), cas=dict(self.cas),
             crossed=set(self.crossed), requests=dict(self.requests), offered=dict(self.offered),
-            no_fly=list(self.no_fly), stats=dict(self.stats), pending_events=list(self.pending_events),
+            no_fly=list(self.no_fly), schedule_done=self.schedule_done, stats=dict(self.stats), pending_events=list(self.pending_events),
         )
 
     def digest(self) -> str:
@@ -116,6 +117,7 @@ class AirState:
             sorted((q.faction, q.wing, q.mission, q.target, q.turn) for q in self.queued),
             sorted(self.cas.items()), sorted(self.crossed), sorted(self.requests.items()),
             sorted(self.offered.items()), sorted((w, sorted(c), t) for w, c, t in self.no_fly),
+            self.schedule_done,
             sorted(self.stats.items()),
         ]
         return repr(parts)

@@ -46,8 +46,18 @@ def _disc_set(state: GameState, cell: int, radius: int) -> frozenset[int]:
 
 
 def _sight_set(state: GameState, own: list[Unit]) -> set[int]:
-    types = state.scenario.unit_types
-    return set().union(*[_disc_set(state, u.cell, types[u.type].sight) for u in own])
+    discs = state.scenario.extra.setdefault("_disc_sets", {})
+    sight = _sights(state)
+    return set().union(*[discs.get((u.cell, sight[u.type])) or _disc_set(state, u.cell, sight[u.type])
+                         for u in own])
+
+
+def _sights(state: GameState) -> dict[str, int]:
+    got = state.scenario.extra.get("_sights")
+    if got is None:
+        got = {k: t.sight for k, t in state.scenario.unit_types.items()}
+        state.scenario.extra["_sights"] = got
+    return got
 
 
 def seen_ids(state: GameState, fid: str) -> set[str]:
@@ -59,7 +69,6 @@ def seen_ids(state: GameState, fid: str) -> set[str]:
     """
     scn = state.scenario
     friendly = {f.id: state.friendly(f.id, fid) for f in scn.factions}
-    hidden = {f.id for f in scn.factions if f.hidden}
     own: list[Unit] = []
     others: list[Unit] = []
     for u in state.units.values():
@@ -70,6 +79,7 @@ def seen_ids(state: GameState, fid: str) -> set[str]:
     out: set[str] = set()
     if not others:
         return out
+    hidden = {f.id for f in scn.factions if f.hidden}
     spotted = state.spotted.get(fid, ())
     isr = isr_cells(state, fid)
     sight: set[int] | None = None
@@ -82,7 +92,8 @@ def seen_ids(state: GameState, fid: str) -> set[str]:
                 out.add(o.id)
                 continue
             if near is None:
-                near = set().union(*[_disc_set(state, u.cell, 1) for u in own])
+                discs = scn.extra.setdefault("_disc_sets", {})
+                near = set().union(*[discs.get((u.cell, 1)) or _disc_set(state, u.cell, 1) for u in own])
             if o.cell in near:
                 out.add(o.id)
         else:

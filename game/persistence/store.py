@@ -13,6 +13,7 @@ import os
 import threading
 import weakref
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 BUNDLED_SCENARIOS = ROOT / "scenarios"
 
 
+@lru_cache(maxsize=1)
 def app_version() -> str:
     try:
         from importlib.metadata import version

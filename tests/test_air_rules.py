@@ -480,3 +480,15 @@ def test_scenario_without_air_section_is_untouched():
         engine.apply(st, AirMission("vks", "isr", 0))
     with pytest.raises(IllegalAction):
         engine.apply(st, Attack(("r1",), 5, air_support=True))
+
+
+def test_war_threshold_fires_once_while_already_at_war():
+    ts = TensionSpec(pairs=(PAIR,), start=10, thresholds=(Threshold(100, "war"),))
+    st = engine.new_game(scenario(BASE_UNITS, tension=ts), 1)
+    out: list = []
+    tension_rules.change_tension(st, PAIR, 95, out, culprit="red")
+    assert st.relation("red", "blue") == "war" and sum(e.kind == "incident" for e in out) == 1
+    out.clear()
+    tension_rules.change_tension(st, PAIR, -10, out)
+    tension_rules.change_tension(st, PAIR, 10, out, culprit="red")
+    assert not any(e.kind in ("incident", "relation") for e in out)

@@ -253,7 +253,7 @@ def _launch(state: GameState, p: Plan, out: list[GameEvent]) -> None:
             for f in ws.factions if ws else ():
                 air.add_reveal(Reveal(f, frozenset(area), p.faction, state.turn))
         when = " next turn" if p.wait else ""
-        out.append(GameEvent("hotline", f"Hotline: {p.wing.name} announces {name}{when} near hex "
+        out.append(GameEvent("hotline", f"Hotline: {p.wing.name} announces {name}{when} at "
                                         f"{_hexname(state, p.target)} to {', '.join(p.notify)}",
                              faction=p.faction, data={"wing": p.wing.id, "to": p.notify, "mission": p.mission,
                                                       "target": p.target, "area": sorted(area),
@@ -277,11 +277,17 @@ def _exposed_area(state: GameState, p: Plan) -> list[int]:
 
 
 def _hexname(state: GameState, cell: int) -> str:
+    """The place in the hex, else 'hex [c, r] near <place>' for the nearest within 3 hexes."""
+    grid = state.scenario.grid
+    best = None
     for pl in state.scenario.places:
-        if pl.cell == cell:
-            return pl.name
-    col, row = state.scenario.grid.offset(cell)
-    return f"[{col}, {row}]"
+        d = grid.distance(pl.cell, cell)
+        if d <= 3 and (best is None or d < best[0]):
+            best = (d, pl.name)
+    if best is not None and best[0] == 0:
+        return best[1]
+    col, row = grid.offset(cell)
+    return f"hex [{col}, {row}]" + (f" near {best[1]}" if best else "")
 
 
 def _fly(state: GameState, p: Plan, out: list[GameEvent]) -> None:

@@ -100,11 +100,12 @@ def fire_incident(state: GameState, pair: Pair, th: Threshold, out: list[GameEve
     elif th.incident == "war":
         facs = list(th.factions) or _pair_factions(spec, pair)
         wing_of = {f: (spec.wing_of(f).id if spec.wing_of(f) else f) for f in facs}
-        for i, x in enumerate(facs):
-            for y in facs[i + 1:]:
-                if wing_of[x] != wing_of[y] and state.relation(x, y) != "war":
-                    ev_rules.EFFECT_HANDLERS["relation"](
-                        state, Effect("relation", {"a": x, "b": y, "status": "war"}), out)
+        pairs = [(x, y) for i, x in enumerate(facs) for y in facs[i + 1:]
+                 if wing_of[x] != wing_of[y] and state.relation(x, y) != "war"]
+        if not pairs:
+            return                       # already at war: nothing left to break
+        for x, y in pairs:
+            ev_rules.EFFECT_HANDLERS["relation"](state, Effect("relation", {"a": x, "b": y, "status": "war"}), out)
         text = text or f"Deconfliction has failed: {' and '.join(facs)} are at war."
     else:
         text = text or f"Incident between {a} and {b}."

@@ -16,12 +16,16 @@ from game.ui.theme import Colour
 SYMBOLS = ("infantry", "mechanized", "armor", "artillery", "sof", "militia", "engineer", "hq",
            "airborne", "recon")
 
+SYMBOL_NAMES = {"infantry": "Infantry", "mechanized": "Mechanized", "armor": "Armour", "artillery": "Artillery",
+                "sof": "Special forces", "militia": "Militia", "engineer": "Engineers", "hq": "Headquarters",
+                "airborne": "Airborne", "recon": "Reconnaissance"}
+
 _cache: dict[tuple, pygame.Surface] = {}
 
 
 def counter_size(hex_radius: float) -> int:
     """Side of a counter for hexes of this corner radius (fits inside the hex)."""
-    return max(10, int(hex_radius * 1.18))
+    return max(10, int(hex_radius * 1.26))
 
 
 def counter(symbol: str, colour: Colour, steps: int, max_steps: int, size: int,

@@ -228,6 +228,68 @@ def chain_segments(segs: list[tuple[tuple[float, float], tuple[float, float]]]) 
     return [ln for ln in out if len(ln) >= 2]
 
 
+def river_courses(segs: list[tuple[tuple[float, float], tuple[float, float]]]) -> list[tuple[list[tuple[float, float]], float]]:
+    """A river's hex sides as drawable courses: (smoothed polyline, width scale).
+
+    The longest path through each connected piece is the main stem, drawn full width and
+    smoothed as one curve; what is left (island loops, sides where the course clips a hex
+    corner) is drawn thinner, joined to the stem where it leaves it."""
+    def key(p: tuple[float, float]) -> tuple[int, int]:
+        return round(p[0] * 100), round(p[1] * 100)
+
+    pt: dict[tuple[int, int], tuple[float, float]] = {}
+    adj: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    for a, b in segs:
+        ka, kb = key(a), key(b)
+        if ka == kb:
+            continue
+        pt[ka], pt[kb] = a, b
+        adj.setdefault(ka, set()).add(kb)
+        adj.setdefault(kb, set()).add(ka)
+
+    def bfs(start: tuple[int, int]) -> tuple[tuple[int, int], dict]:
+        prev = {start: None}
+        order = [start]
+        for v in order:
+            for w in sorted(adj[v]):
+                if w not in prev:
+                    prev[w] = v
+                    order.append(w)
+        return order[-1], prev
+
+    used: set[frozenset] = set()
+    seen: set[tuple[int, int]] = set()
+    out: list[tuple[list[tuple[float, float]], float]] = []
+    stems: list[list[tuple[float, float]]] = []
+    for v0 in sorted(adj):
+        if v0 in seen:
+            continue
+        far, prev = bfs(v0)
+        seen.update(prev)
+        end, prev = bfs(far)
+        path = [end]
+        while prev[path[-1]] is not None:
+            path.append(prev[path[-1]])
+        for x, y in zip(path, path[1:]):
+            used.add(frozenset((x, y)))
+        stem = chaikin([pt[k] for k in path], 2)
+        stems.append(stem)
+        out.append((stem, 1.0))
+    rest = [(pt[a], pt[b]) for a in adj for b in adj[a] if a < b and frozenset((a, b)) not in used]
+    for ln in chain_segments(rest):
+        ends = [key(ln[0]), key(ln[-1])]
+        spur = len(ln) == 2 and min(len(adj[e]) for e in ends) == 1
+        sm = chaikin(ln, 2)
+        # join each end that sits on a stem to the nearest point of the smoothed stem
+        for i in (0, -1):
+            if len(adj[key(ln[i])]) >= 3 and stems:
+                px, py = ln[i]
+                best = min((q for st in stems for q in st), key=lambda q: (q[0] - px) ** 2 + (q[1] - py) ** 2)
+                sm = [best] + sm if i == 0 else sm + [best]
+        out.append((sm, 0.55 if spur else 0.8))
+    return out
+
+
 def dashes(pts: list[tuple[float, float]], on: float, off: float) -> list[list[tuple[float, float]]]:
     """Split a polyline into dash polylines of length ``on`` separated by ``off``."""
     out: list[list[tuple[float, float]]] = []
@@ -347,7 +409,7 @@ class MapView:
                                   self._origin[1] + BASE_HEX_PX * 1.5 * rows], axis=1)
         self._size = (int(math.ceil(2 * MARGIN + BASE_HEX_PX * SQRT3 * (g.width + 0.5))),
                       int(math.ceil(2 * MARGIN + BASE_HEX_PX * (1.5 * g.height + 0.5))))
-        self._styles = [theme.terrain_style(t.id, t.name, t.colour) for t in scenario.terrain_types]
+        self._styles = [theme.terrain_style(t.id, t.name, t.colour, t.impassable) for t in scenario.terrain_types]
         self._terrain = np.asarray(scenario.terrain, dtype=np.int64)
         rnd = np.random.default_rng(12345)
         self._jitter = rnd.uniform(-0.035, 0.035, n)      # per-hex tone variation, like a printed map
@@ -441,12 +503,13 @@ class MapView:
         return (float(p[0]), float(p[1])), (float(q[0]), float(q[1]))
 
     def _build_rivers(self) -> list[tuple[float, list[list[tuple[float, float]]], list[tuple[tuple[float, float], tuple[float, float]]]]]:
-        """Per river: width factor, smoothed polylines along its hex sides, bridge (mid, dir)."""
+        """Per river: width factor, (smoothed polyline, width scale) courses along its hex sides,
+        bridges as (mid point, unit vector across)."""
         out = []
         biggest = max((len(r.edges) for r in self.scenario.rivers), default=1) or 1
         for rv in self.scenario.rivers:
             segs = [s for s in (self._edge_segment(a, b) for a, b in sorted(rv.edges)) if s]
-            lines = [chaikin(ln, 2) for ln in chain_segments(segs)]
+            lines = river_courses(segs)
             bridges = []
             for a, b in sorted(rv.bridges):
                 s = self._edge_segment(a, b)
@@ -499,14 +562,14 @@ class MapView:
         over: list[_Stroke] = []
         for width, lines, bridges in self._river_lines:
             w = max(2, round(r * width))
-            for ln in lines:
+            for ln, k in lines:
                 p = [(x * z, y * z) for x, y in ln]
                 for ch in _chunks(p):
-                    over.append(_stroke(ch, theme.RIVER_EDGE, w + 2))
-            for ln in lines:
+                    over.append(_stroke(ch, theme.RIVER_EDGE, max(2, round(w * k)) + 2))
+            for ln, k in lines:
                 p = [(x * z, y * z) for x, y in ln]
                 for ch in _chunks(p):
-                    over.append(_stroke(ch, theme.RIVER, w))
+                    over.append(_stroke(ch, theme.RIVER, max(1, round(w * k))))
             for (mx, my), (ux, uy) in bridges:
                 L = max(w * 1.6, r * 0.42)
                 a = (mx * z - ux * L, my * z - uy * L)
@@ -516,47 +579,54 @@ class MapView:
                 over.append(_stroke([a, b], (236, 228, 210), max(1, bw - 2), False))
         labels = self._layout_labels(z, r, centres)
         objs = []
-        s = max(8, int(r * 0.95))
+        h = max(15, int(r * 0.72))
         for i, o in enumerate(self.scenario.objectives):
             cx, cy = centres[o.cell]
-            objs.append((i, o.cell, pygame.Rect(int(cx - r * 0.86), int(cy - r * 0.78), s, s)))
+            img = objective_marker(h, o.vp_per_turn, o.vp_end, None)
+            objs.append((i, o.cell, pygame.Rect(int(cx - r * 0.84), int(cy - r * 0.98), img.get_width(), h)))
         return _Level(zi, z, r, centres, corners, under, over, labels, objs)
 
     def _layout_labels(self, z: float, r: float, centres: np.ndarray) -> list[_Label]:
-        """Place names sized by kind, greedily decluttered (cities win over villages)."""
-        prio = {"city": 0, "town": 1, "base": 2, "field": 2, "crossing": 3, "border": 3, "village": 4, "site": 4}
+        """Place names sized by kind, greedily decluttered (cities win over villages); below the
+        hex's counter if there is room, else above it."""
+        prio = {"city": 0, "town": 1, "base": 2, "field": 2, "crossing": 3, "border": 3, "village": 4, "site": 5}
         places = sorted(self.scenario.places, key=lambda p: (prio.get(p.kind, 4), p.name))
         placed: list[pygame.Rect] = []
         out = []
         for p in places:
             kind = p.kind
+            halo = theme.LABEL_HALO
+            italic = kind in ("site", "crossing", "border")
             if kind == "city":
-                size, colour, bold = r * 0.62 + 7, theme.LABEL, True
+                size, colour, bold = r * 0.5 + 10, theme.LABEL, True
                 text = p.name.upper() if r >= 14 else p.name
             elif kind == "town":
-                size, colour, bold = r * 0.5 + 6, theme.LABEL, True
+                size, colour, bold = r * 0.42 + 8, theme.LABEL, True
                 text = p.name
-            elif kind in ("base", "field", "crossing", "border", "site"):
-                size, colour, bold = r * 0.4 + 5, (70, 50, 30) if kind != "crossing" else (20, 50, 110), False
+            elif kind in ("base", "field", "crossing", "border"):
+                size, bold = r * 0.34 + 7, False
+                colour = (20, 50, 110) if kind == "crossing" else (80, 40, 20)
                 text = p.name
             else:
-                size, colour, bold = r * 0.42 + 5, (40, 36, 32), False
+                size, colour, bold = r * 0.34 + 7, (40, 36, 32), False
                 text = p.name
-            size = min(size, 40)
-            if size < 10 and kind not in ("city", "town"):
+            size = min(size, 42)
+            if r < 14 and prio.get(kind, 4) >= 2:
                 continue
-            surf = theme.halo_text(text, int(size), colour, theme.LABEL_HALO, bold, 2 if size >= 14 else 1)
+            if r < 20 and prio.get(kind, 4) >= 5:
+                continue
+            surf = theme.halo_text(text, int(size), colour, halo, bold, 2 if size >= 14 else 1, italic)
             cx, cy = centres[p.cell]
-            rect = surf.get_rect(midtop=(int(cx), int(cy + r * 0.5)))
-            if any(rect.colliderect(q) for q in placed):
-                alt = surf.get_rect(midbottom=(int(cx), int(cy - r * 0.55)))
-                if any(alt.colliderect(q) for q in placed):
-                    if kind in ("city",):
-                        placed.append(rect)
-                        out.append(_Label(surf, rect))
+            below = surf.get_rect(midtop=(int(cx), int(cy + r * 0.6)))
+            above = surf.get_rect(midbottom=(int(cx), int(cy - r * 0.62)))
+            for rect in (below, above):
+                if not any(rect.colliderect(q) for q in placed):
+                    break
+            else:
+                if kind != "city":
                     continue
-                rect = alt
-            placed.append(rect.inflate(-4, -4))
+                rect = below
+            placed.append(rect.inflate(4, 0))
             out.append(_Label(surf, rect))
         return out
 
@@ -636,11 +706,6 @@ class MapView:
                     s.blit(fog, (0, 0))
         if air is not None and ov.show_lines:
             self._draw_air_lines(s, lv, air, x0, y0)
-        self._draw_objectives(s, lv, x0, y0, ctrl)
-        rect = pygame.Rect(x0, y0, TILE, TILE)
-        for lb in lv.labels:
-            if lb.rect.colliderect(rect):
-                s.blit(lb.surf, (lb.rect.x - x0, lb.rect.y - y0))
         self._comp.put(key, s)
         return s
 
@@ -648,14 +713,14 @@ class MapView:
         tint = pygame.Surface((TILE, TILE), pygame.SRCALPHA)
         any_ = False
         nbr = self.grid.neighbour_table
-        border_w = max(2, round(lv.r * 0.11))
+        border_w = max(2, round(lv.r * 0.085))
         borders: list[tuple[Colour, tuple[float, float], tuple[float, float]]] = []
         for c in cells:
             f = int(ctrl[c])
             if f < 0 or f >= len(self._faction_rgb):
                 continue
             rgb = self._faction_rgb[f]
-            alpha = 62 if theme.luminance(rgb) > 70 else 40
+            alpha = 44 if theme.luminance(rgb) > 70 else 26
             poly = lv.corners[c] - off
             pygame.draw.polygon(tint, (*rgb, alpha), poly.tolist())
             any_ = True
@@ -712,15 +777,21 @@ class MapView:
             for d in dashes(pts, r * 0.7, r * 0.35):
                 pygame.draw.lines(s, ln.colour, False, d, w)
 
-    def _draw_objectives(self, s: pygame.Surface, lv: _Level, x0: float, y0: float, ctrl: np.ndarray) -> None:
-        rect = pygame.Rect(x0, y0, TILE, TILE)
+    def _draw_top(self, surface: pygame.Surface, lv: _Level, ctrl: np.ndarray, dx: int, dy: int,
+                  view: pygame.Rect) -> None:
+        """Objective markers and place names, over the counters so they always read."""
+        vis = view.move(-dx, -dy)
         for i, cell, r in lv.objectives:
-            if not r.inflate(40, 10).colliderect(rect):
+            if not r.colliderect(vis):
                 continue
             o = self.scenario.objectives[i]
             f = int(ctrl[cell])
             ring = self._faction_rgb[f] if 0 <= f < len(self._faction_rgb) else None
-            _objective_marker(s, r.move(-x0, -y0), o.vp_per_turn, o.vp_end, ring)
+            img = objective_marker(r.height, o.vp_per_turn, o.vp_end, ring)
+            surface.blit(img, (r.x + dx, r.y + dy))
+        for lb in lv.labels:
+            if lb.rect.colliderect(vis):
+                surface.blit(lb.surf, (lb.rect.x + dx, lb.rect.y + dy))
 
     # --- visibility --------------------------------------------------------------------
     def _visibility(self, state: Any, viewer: str | None) -> tuple[np.ndarray | None, Any, set[str] | None]:
@@ -777,6 +848,7 @@ class MapView:
         self._draw_orders_under(surface, lv, ov, dx, dy, view_rect)
         if state is not None:
             self._draw_units(surface, lv, state, seen, ov, dx, dy, view_rect)
+        self._draw_top(surface, lv, ctrl, dx, dy, view_rect)
         self._draw_orders_over(surface, lv, ov, dx, dy)
         surface.set_clip(old_clip)
         # use spare time to render the ring of tiles just outside the view
@@ -941,21 +1013,31 @@ def star_points(cx: float, cy: float, R: float, inner: float = 0.45) -> list[tup
     return pts
 
 
-def _objective_marker(s: pygame.Surface, rect: pygame.Rect, vpt: float, vpe: float, ring: Colour | None) -> None:
-    """A gold star with the victory points beside it; the star's rim shows who holds it."""
-    R = rect.height * 0.36
-    cx, cy = rect.left + R + 2, rect.top + R + 2
-    if ring is not None:
-        pygame.draw.circle(s, ring, (cx, cy), R * 1.12)
-        pygame.draw.circle(s, (250, 246, 232), (cx, cy), R * 1.12, max(1, int(R * 0.14)))
-    else:
-        pygame.draw.circle(s, (250, 246, 232), (cx, cy), R * 1.12)
-    pts = star_points(cx, cy, R * 0.98)
+_markers: dict[tuple, pygame.Surface] = {}
+
+
+def objective_marker(h: int, vpt: float, vpe: float, ring: Colour | None) -> pygame.Surface:
+    """A gold star in a disc of the holder's colour, with its VP (per turn + at the end) beside
+    it; cached."""
+    key = (h, vpt, vpe, ring)
+    got = _markers.get(key)
+    if got is not None:
+        return got
+    txt = f"{vpt:g}" if not vpe else f"{vpt:g}+{vpe:g}"
+    num = theme.halo_text(txt, max(12, int(h * 0.95)), (110, 16, 8), theme.LABEL_HALO, True, 2 if h >= 18 else 1)
+    R = h / 2 - 1
+    s = pygame.Surface((int(h + num.get_width()), h), pygame.SRCALPHA)
+    cx = cy = h / 2
+    pygame.draw.circle(s, (30, 24, 10), (cx, cy), R)
+    pygame.draw.circle(s, ring if ring is not None else (250, 246, 232), (cx, cy), R - 1)
+    pts = star_points(cx, cy, R * 0.86)
     pygame.draw.polygon(s, theme.OBJECTIVE, pts)
     pygame.draw.aalines(s, theme.OBJECTIVE_EDGE, True, pts)
-    txt = f"{vpt:g}" if not vpe else f"{vpt:g}+{vpe:g}"
-    img = theme.halo_text(txt, max(10, int(rect.height * 0.62)), (120, 20, 10), theme.LABEL_HALO, True, 1)
-    s.blit(img, (int(cx + R * 1.05), int(cy - img.get_height() / 2)))
+    s.blit(num, (int(h - 1), int(cy - num.get_height() / 2)))
+    if len(_markers) > 500:
+        _markers.clear()
+    _markers[key] = s
+    return s
 
 
 def _texture(s: pygame.Surface, st: theme.TerrainStyle, cell: int, cx: float, cy: float, r: float) -> None:
@@ -1039,6 +1121,10 @@ def _texture(s: pygame.Surface, st: theme.TerrainStyle, cell: int, cx: float, cy
                 pygame.draw.line(s, (230, 230, 220), (p[0] - ux * r * 0.08, p[1] - uy * r * 0.08),
                                  (p[0] + ux * r * 0.08, p[1] + uy * r * 0.08), 1)
         pygame.draw.line(s, tc, (cx - r * 0.2, cy + r * 0.1), (cx + r * 0.1, cy + r * 0.42), max(2, w - 1))
+    elif k == "closed":
+        h = r * 0.45
+        for t in (-0.66, -0.22, 0.22, 0.66):
+            pygame.draw.aaline(s, tc, (cx + t * h * 2 - h * 0.5, cy + h), (cx + t * h * 2 + h * 0.5, cy - h))
     elif k == "lake":
         for i in range(3):
             y = cy - r * 0.3 + i * r * 0.3
@@ -1056,12 +1142,12 @@ def _texture(s: pygame.Surface, st: theme.TerrainStyle, cell: int, cx: float, cy
 
 # --- legend ----------------------------------------------------------------------------------
 
-def draw_legend(surface: pygame.Surface, topleft: tuple[int, int], scenario: Scenario, width: int = 250) -> pygame.Rect:
+def draw_legend(surface: pygame.Surface, topleft: tuple[int, int], scenario: Scenario, width: int = 290) -> pygame.Rect:
     """A map key (terrain, water, roads, lines, unit symbols, factions); returns its rect."""
     rows: list[tuple[str, Any]] = []
     seen_kinds = set()
     for t in scenario.terrain_types:
-        st = theme.terrain_style(t.id, t.name, t.colour)
+        st = theme.terrain_style(t.id, t.name, t.colour, t.impassable)
         if (st.kind, st.colour) in seen_kinds:
             continue
         seen_kinds.add((st.kind, st.colour))
@@ -1071,7 +1157,7 @@ def draw_legend(surface: pygame.Surface, topleft: tuple[int, int], scenario: Sce
     kinds = sorted({r.kind for r in scenario.roads}, key=lambda k: ("highway", "road", "track").index(k) if k in ("highway", "road", "track") else 3)
     for k in kinds:
         rows.append((k.title(), ("road", k)))
-    rows.append(("Objective (VP per turn)", ("objective", None)))
+    rows.append(("Objective: VP per turn + at end", ("objective", None)))
     syms = []
     for ut in scenario.unit_types.values():
         if ut.symbol not in syms:
@@ -1113,7 +1199,9 @@ def draw_legend(surface: pygame.Surface, topleft: tuple[int, int], scenario: Sce
                 pygame.draw.line(surface, edge, (sw.left, sw.centery), (sw.right, sw.centery), w + 2)
                 pygame.draw.line(surface, fill, (sw.left, sw.centery), (sw.right, sw.centery), w)
         elif kind == "objective":
-            _objective_marker(surface, pygame.Rect(sw.x + 4, sw.y - 2, 18, 18), 2, 0, None)
+            m = objective_marker(18, 2, 10, None)
+            surface.blit(m, (sw.x, sw.y - 2))
+            sw.width = m.get_width()
         surface.blit(f.render(label, True, (30, 26, 20)), (sw.right + 8, y + 1))
         y += fh + 4
     y += 6
@@ -1128,7 +1216,7 @@ def draw_legend(surface: pygame.Surface, topleft: tuple[int, int], scenario: Sce
             pygame.draw.rect(surface, (20, 20, 20), fr, 1)
         else:
             counters._dashed_rect(surface, fr, (20, 20, 20), 1)
-        surface.blit(f.render(sym.title(), True, (30, 26, 20)), (fr.right + 6, yy + 2))
+        surface.blit(f.render(counters.SYMBOL_NAMES.get(sym, sym.title()), True, (30, 26, 20)), (fr.right + 6, yy + 2))
     y += sym_rows * 22 + 8
     for fac in scenario.factions:
         rgb = theme.hex_to_rgb(fac.colour)

@@ -53,7 +53,7 @@ class Minimap:
 
     def _render_base(self) -> pygame.Surface:
         scn = self.scenario
-        pal = np.array([theme.terrain_style(t.id, t.name, t.colour).colour for t in scn.terrain_types], dtype=np.uint8)
+        pal = np.array([theme.terrain_style(t.id, t.name, t.colour, t.impassable).colour for t in scn.terrain_types], dtype=np.uint8)
         rgb = np.empty(self._cellmap.shape + (3,), dtype=np.uint8)
         rgb[:] = theme.OFFMAP
         on = self._cellmap >= 0

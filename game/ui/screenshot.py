@@ -144,7 +144,7 @@ def render(scn: Scenario, state: Any, size: tuple[int, int], viewer: str | None 
     view.draw(surf, rect, cam, state, viewer, Overlay())
     _cartouche(surf, scn, state, viewer)
     if legend and size[0] >= 900 and size[1] >= 600:
-        draw_legend(surf, (size[0] - 262, 12), scn, 250)
+        draw_legend(surf, (size[0] - 302, 12), scn, 290)
     if size[0] >= 700 and size[1] >= 500:
         mw = 240
         ww, wh = view.world_size()

@@ -7,7 +7,9 @@ are drawn in the colour the scenario gives them.
 """
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import pygame
 
@@ -61,6 +63,7 @@ STYLES: dict[str, TerrainStyle] = {
     "lake": TerrainStyle("lake", LAKE, (96, 142, 196)),
     "marsh": TerrainStyle("marsh", (150, 176, 140), (80, 120, 130)),
     "plain": TerrainStyle("plain", (214, 206, 160), (184, 174, 130)),
+    "closed": TerrainStyle("closed", (176, 172, 164), (140, 136, 128)),
 }
 
 _KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
@@ -87,12 +90,15 @@ def hex_to_rgb(s: str, default: Colour = (200, 180, 140)) -> Colour:
         return default
 
 
-def terrain_style(tid: str, name: str, colour: str) -> TerrainStyle:
-    """The drawing style for a scenario terrain type (matched on id first, then name)."""
-    for text in (tid.lower(), name.lower()):
-        for kind, words in _KEYWORDS:
-            if any(w in text for w in words):
-                return STYLES[kind]
+def terrain_style(tid: str, name: str, colour: str, impassable: bool = False) -> TerrainStyle:
+    """The drawing style for a scenario terrain type (matched on id first, then name).
+    Impassable land (a closed border, say) is greyed and hatched."""
+    if impassable and not any(w in (tid + " " + name).lower() for w in _KEYWORDS[0][1]):
+        return STYLES["closed"]
+    text = f"{tid} {name}".lower()
+    for kind, words in _KEYWORDS:
+        if any(w in text for w in words):
+            return STYLES[kind]
     base = hex_to_rgb(colour)
     return TerrainStyle("other", base, shade(base, 0.8))
 
@@ -119,32 +125,54 @@ def ink_on(c: Colour) -> Colour:
 
 
 # --- fonts ----------------------------------------------------------------------------------
-_fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+# Noto Sans ships with pygame_gui (a dependency, SIL Open Font License), so it is present on
+# every install, headless too; pygame's own default font is the fallback.
+_fonts: dict[tuple[int, bool, bool], pygame.font.Font] = {}
 _labels: dict[tuple, pygame.Surface] = {}
+_noto_dir: Path | None | bool = False
 
 
-def font(size: int, bold: bool = False) -> pygame.font.Font:
-    """pygame's bundled font (present on every install, headless too), cached by size."""
+def _noto() -> Path | None:
+    global _noto_dir
+    if _noto_dir is False:
+        _noto_dir = None
+        spec = importlib.util.find_spec("pygame_gui")
+        if spec is not None and spec.origin:
+            d = Path(spec.origin).parent / "data"
+            if (d / "NotoSans-Regular.ttf").is_file():
+                _noto_dir = d
+    return _noto_dir  # type: ignore[return-value]
+
+
+def font(size: int, bold: bool = False, italic: bool = False) -> pygame.font.Font:
+    """A cached font.  ``size`` is on pygame's default-font scale (its glyphs are ~0.7 of the
+    nominal size), so sizes mean the same whichever font is found."""
     size = max(6, int(size))
-    key = (size, bold)
+    key = (size, bold, italic)
     f = _fonts.get(key)
     if f is None:
         if not pygame.font.get_init():
             pygame.font.init()
-        f = pygame.font.Font(None, size)
-        f.set_bold(bold)
+        d = _noto()
+        name = "NotoSans-" + ("Bold" if bold else "") + ("Italic" if italic else "") if (bold or italic) else "NotoSans-Regular"
+        if d is not None and (d / f"{name}.ttf").is_file():
+            f = pygame.font.Font(str(d / f"{name}.ttf"), max(5, round(size * 0.68)))
+        else:
+            f = pygame.font.Font(None, size)
+            f.set_bold(bold)
+            f.set_italic(italic)
         _fonts[key] = f
     return f
 
 
 def halo_text(text: str, size: int, colour: Colour = LABEL, halo: Colour | None = LABEL_HALO,
-              bold: bool = False, halo_px: int = 2) -> pygame.Surface:
+              bold: bool = False, halo_px: int = 2, italic: bool = False) -> pygame.Surface:
     """Text with a soft outline so it reads on any terrain; cached."""
-    key = (text, size, colour, halo, bold, halo_px)
+    key = (text, size, colour, halo, bold, halo_px, italic)
     s = _labels.get(key)
     if s is not None:
         return s
-    f = font(size, bold)
+    f = font(size, bold, italic)
     fg = f.render(text, True, colour)
     if halo is None:
         _labels[key] = fg

@@ -62,23 +62,37 @@ def step_cost(state: GameState, unit: Unit, a: int, b: int) -> float:
     return base
 
 
-def blockers(state: GameState, unit: Unit, known_only: bool = True) -> tuple[set[int], set[int], dict[int, int]]:
-    """(cells with non-friendly units, enemy ZOC cells, friendly stack sizes) for ``unit``."""
+def blockers(state: GameState, unit: Unit, known_only: bool = True,
+             seen: set[str] | None = None) -> tuple[set[int], set[int], dict[int, int]]:
+    """(cells with non-friendly units, enemy ZOC cells, friendly stack sizes) for ``unit``.
+
+    ``seen`` may pass in ``visibility.seen_ids(state, unit.faction)`` when the caller has it.
+    """
     fid = unit.faction
-    grid_nb = tables(state.scenario).neighbours
-    others = [u for u in state.units.values() if u.id != unit.id]
-    if known_only:
+    scn = state.scenario
+    grid_nb = tables(scn).neighbours
+    friendly = {f.id: state.friendly(f.id, fid) for f in scn.factions}
+    war = {f.id: state.at_war(f.id, fid) for f in scn.factions}
+    types = scn.unit_types
+    if known_only and seen is None:
         seen = visibility.seen_ids(state, fid)
-        others = [u for u in others if u.id in seen or state.friendly(u.faction, fid)]
     blocked: set[int] = set()
     zoc: set[int] = set()
     stack: dict[int, int] = {}
-    for o in others:
-        if state.friendly(o.faction, fid):
+    uid = unit.id
+    for o in state.units.values():
+        if o.id == uid:
+            continue
+        fr = friendly.get(o.faction)
+        if fr is None:
+            fr = state.friendly(o.faction, fid)
+        if fr:
             stack[o.cell] = stack.get(o.cell, 0) + 1
             continue
+        if known_only and o.id not in seen:
+            continue
         blocked.add(o.cell)
-        if state.at_war(o.faction, fid) and state.utype(o).zoc:
+        if (war[o.faction] if o.faction in war else state.at_war(o.faction, fid)) and types[o.type].zoc:
             zoc.update(grid_nb[o.cell])
     return blocked, zoc, stack
 

@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--zoom", type=float, default=None, help="map zoom 0.5..3 (default: fit)")
     sc.add_argument("--centre", default=None, help="place name or COL,ROW to centre on")
     sc.add_argument("--no-legend", action="store_true", help="leave out the legend box")
+
+    r = sub.add_parser("replay", help="step through a saved or finished game in the window")
+    r.add_argument("save", help="the save file (.dsave)")
+    r.add_argument("--save-dir", default=argparse.SUPPRESS, help="folder for saves and autosaves")
     return p
 
 
@@ -118,6 +122,14 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
 
 
 _EXTRA_COMMANDS["screenshot"] = _cmd_screenshot
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from game.ui.app import run
+    return run(replay=args.save, save_dir=getattr(args, "save_dir", None))
+
+
+_EXTRA_COMMANDS["replay"] = _cmd_replay
 
 
 def cmd_validate(files: list[str]) -> int:

@@ -97,6 +97,33 @@ def blockers(state: GameState, unit: Unit, known_only: bool = True,
     return blocked, zoc, stack
 
 
+def _move_steps(state: GameState, engineer: bool) -> list[list[tuple[int, float]]]:
+    """Per cell, (neighbour, step cost) for every passable neighbour: what ``step_cost``
+    gives, worked out once per scenario (terrain, roads and rivers never change)."""
+    key = "_move_steps_eng" if engineer else "_move_steps"
+    got = state.scenario.extra.get(key)
+    if got is not None:
+        return got
+    t = tables(state.scenario)
+    road_cost = state.scenario.rules.road_cost
+    out: list[list[tuple[int, float]]] = []
+    for cell, nbs in enumerate(t.neighbours):
+        row = []
+        for nb in nbs:
+            base = t.move_cost[nb]
+            if base >= IMPASSABLE:
+                continue
+            if (cell, nb) in t.road_edges and road_cost < base:
+                base = road_cost
+            rv = t.river.get((cell, nb))
+            if rv is not None and not rv[2]:
+                base += 1.0 if engineer else rv[0]
+            row.append((nb, base))
+        out.append(row)
+    state.scenario.extra[key] = out
+    return out
+
+
 def reachable(state: GameState, unit: Unit, known_only: bool = True, mp: float | None = None) -> Reach:
     """Every cell the unit can end its move in this turn, with the cheapest path."""
     start = unit.cell
@@ -106,47 +133,36 @@ def reachable(state: GameState, unit: Unit, known_only: bool = True, mp: float |
     if budget <= 0 or unit.static:
         return Reach(start, cost, prev, set())
     blocked, zoc, stack = blockers(state, unit, known_only)
-    t = tables(state.scenario)
-    nbs = t.neighbours
-    move_cost = t.move_cost
-    roads = t.road_edges
-    river = t.river
-    road_cost = state.scenario.rules.road_cost
-    engineer = state.utype(unit).engineer
+    steps = _move_steps(state, state.utype(unit).engineer)
     limit = state.scenario.rules.stacking
+    # a unit that has not moved may always move one hex (as in most hex games)
+    first_free = budget >= movement_allowance(state, unit) - 1e-9
+    over = budget + 1e-9
     stop_cells: set[int] = set()
     heap = [(0.0, start)]
     done: set[int] = set()
+    pop, push = heapq.heappop, heapq.heappush
     while heap:
-        c, cell = heapq.heappop(heap)
+        c, cell = pop(heap)
         if cell in done:
             continue
         done.add(cell)
         if cell != start and cell in zoc:
             stop_cells.add(cell)
             continue                      # entering enemy ZOC ends movement
-        for nb in nbs[cell]:
+        for nb, base in steps[cell]:
             if nb in blocked:
                 continue
-            base = move_cost[nb]
-            if base >= IMPASSABLE:
-                continue
-            if (cell, nb) in roads and road_cost < base:
-                base = road_cost
-            rv = river.get((cell, nb))
-            if rv is not None and not rv[2]:
-                base += 1.0 if engineer else rv[0]
             nc = c + base
-            if nc > budget + 1e-9:
-                # a unit that has not moved may always move one hex (as in most hex games)
-                if not (cell == start and budget >= movement_allowance(state, unit) - 1e-9):
+            if nc > over:
+                if not (cell == start and first_free):
                     continue
                 nc = budget
             old = cost.get(nb)
             if old is None or nc < old - 1e-9:
                 cost[nb] = nc
                 prev[nb] = cell
-                heapq.heappush(heap, (nc, nb))
+                push(heap, (nc, nb))
     # drop destinations where stacking is full (they stay usable as waypoints)
     for cell in [c for c in cost if c != start and stack.get(c, 0) >= limit]:
         del cost[cell]

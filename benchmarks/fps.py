@@ -38,7 +38,7 @@ SIZE = (1280, 800)
 
 
 def sweep(view: MapView, cam: Camera, frames: int, speed: float) -> list[tuple[float, float]]:
-    """Camera positions for a zig-zag over the whole map: right, down a bit, left, ..."""
+    """Camera positions for a zig-zag over the whole map: right, 200 px down, left, ..."""
     ww, wh = view.world_size()
     vw, vh = SIZE[0] / cam.zoom, SIZE[1] / cam.zoom
     xmax, ymax = max(0.0, ww - vw), max(0.0, wh - vh)
@@ -51,7 +51,7 @@ def sweep(view: MapView, cam: Camera, frames: int, speed: float) -> list[tuple[f
         if x > xmax or x < 0:
             x = min(max(x, 0.0), xmax)
             dx = -dx
-            y = y + vh / 3 if y + vh / 3 <= ymax else 0.0
+            y = y + 200 / cam.zoom if y + 200 / cam.zoom <= ymax else 0.0
     return out
 
 

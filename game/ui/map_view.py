@@ -14,7 +14,6 @@ A frame while panning is therefore ~30 tile blits plus ~100 counter blits.
 from __future__ import annotations
 
 import math
-import random
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from game.ui.camera import BASE_HEX_PX, ZOOM_LEVELS, Camera, zoom_index
 from game.ui.theme import Colour
 
 TILE = 256
+STAMP_VARIANTS = 6
 MARGIN = BASE_HEX_PX * 0.75          # world pixels of paper around the hexes
 # corner i sits at angle 60*i-30 with y pointing down (south); the side facing DIRECTIONS[d]
 # (E, NE, NW, W, SW, SE) lies between these two corners
@@ -57,7 +57,7 @@ class Overlay:
 class AirLine:
     name: str
     points: list[tuple[float, float]]           # world coordinates (zoom 1)
-    colour: Colour = (150, 20, 30)
+    colour: Colour = (214, 28, 150)
 
 
 @dataclass
@@ -136,11 +136,16 @@ def _from_airspace(state: Any, view: "MapView") -> AirPicture | None:
     if spec is None:
         return None
     pic = AirPicture()
-    for ln in airlines.active_lines(state):
-        pts = [view.latlon_to_world(float(a), float(b)) for a, b in airlines.line_points(state, ln)]
-        if len(pts) >= 2:
-            pic.lines.append(AirLine(ln.name or ln.id, pts))
     z = np.asarray(airlines.zones(state))
+    borders = view.zone_borders(z)
+    if borders:
+        # the rules put a line on the hex sides between the two wings' airspace: draw it there
+        pic.lines.extend(AirLine("deconfliction line", pts) for pts, _k in borders)
+    else:
+        for ln in airlines.active_lines(state):
+            pts = [view.latlon_to_world(float(a), float(b)) for a, b in airlines.line_points(state, ln)]
+            if len(pts) >= 2:
+                pic.lines.append(AirLine(ln.name or ln.id, pts))
     for i, w in enumerate(spec.wings):
         cells = z == i
         if cells.any():
@@ -374,6 +379,8 @@ class _Level:
     strokes_over: list[_Stroke]        # rivers and bridges
     labels: list[_Label]
     objectives: list[tuple[int, int, pygame.Rect]]   # (objective index, cell, rect)
+    stamp_half: int = 0
+    stamps: dict[tuple[int, int], pygame.Surface | None] = field(default_factory=dict)
 
 
 class _LRU(OrderedDict):
@@ -412,7 +419,10 @@ class MapView:
         self._styles = [theme.terrain_style(t.id, t.name, t.colour, t.impassable) for t in scenario.terrain_types]
         self._terrain = np.asarray(scenario.terrain, dtype=np.int64)
         rnd = np.random.default_rng(12345)
-        self._jitter = rnd.uniform(-0.035, 0.035, n)      # per-hex tone variation, like a printed map
+        jitter = rnd.uniform(-0.035, 0.035, n)          # per-hex tone variation, like a printed map
+        terr = self._terrain.tolist()
+        self._fill = [theme.shade(self._styles[terr[c]].colour, 1 + float(jitter[c])) for c in range(n)]
+        self._grid_col = [theme.shade(self._styles[terr[c]].colour, 0.8) for c in range(n)]
         self._faction_rgb = [theme.hex_to_rgb(f.colour) for f in scenario.factions]
         self._faction_idx = {f.id: i for i, f in enumerate(scenario.factions)}
         self._river_lines = self._build_rivers()
@@ -425,6 +435,9 @@ class MapView:
         self._vis_cache: tuple[Any, Any] = (None, None)
         self._overlay_cache: tuple[Any, Any] = (None, None)
         self._ctrl_cache: tuple[Any, int] = (None, 0)
+        self._border_cache: dict[int, list] = {}
+        self._last_offset: tuple[int, int, int] = (0, 0, -1)
+        self._heading: tuple[float, float] = (0.0, 0.0)
 
     # --- geometry ----------------------------------------------------------------------
     def world_size(self) -> tuple[int, int]:
@@ -482,6 +495,31 @@ class MapView:
         if isinstance(ln, (list, tuple)) and ln and isinstance(ln[0], (list, tuple)):
             return [self.latlon_to_world(float(p[0]), float(p[1])) for p in ln]
         return []
+
+    def zone_borders(self, zones: np.ndarray) -> list[tuple[list[tuple[float, float]], float]]:
+        """Smoothed courses along the hex sides between two different wings' airspace (cached)."""
+        key = hash(zones.tobytes())
+        cache = self._border_cache
+        got = cache.get(key)
+        if got is None:
+            z = zones.astype(np.int64)
+            nbr = self.grid.neighbour_table
+            segs = []
+            for d in range(3):          # E, NE, NW: each side once
+                nb = nbr[:, d]
+                ok = nb >= 0
+                a = np.nonzero(ok)[0]
+                b = nb[ok]
+                m = (z[a] >= 0) & (z[b] >= 0) & (z[a] != z[b])
+                for x, y in zip(a[m].tolist(), b[m].tolist()):
+                    seg = self._edge_segment(x, y)
+                    if seg:
+                        segs.append(seg)
+            got = river_courses(segs) if segs else []
+            if len(cache) > 16:
+                cache.clear()
+            cache[key] = got
+        return got
 
     def wing_colour(self, wid: str, i: int, factions: Iterable[str] = ()) -> Colour:
         """Zone colour: the colour of the faction the wing flies for, else a fixed cycle."""
@@ -584,7 +622,7 @@ class MapView:
             cx, cy = centres[o.cell]
             img = objective_marker(h, o.vp_per_turn, o.vp_end, None)
             objs.append((i, o.cell, pygame.Rect(int(cx - r * 0.84), int(cy - r * 0.98), img.get_width(), h)))
-        return _Level(zi, z, r, centres, corners, under, over, labels, objs)
+        return _Level(zi, z, r, centres, corners, under, over, labels, objs, int(math.ceil(r)) + 1)
 
     def _layout_labels(self, z: float, r: float, centres: np.ndarray) -> list[_Label]:
         """Place names sized by kind, greedily decluttered (cities win over villages); below the
@@ -654,24 +692,40 @@ class MapView:
         x0, y0 = tx * TILE, ty * TILE
         cells = self._cells_in(lv, x0, y0, x0 + TILE, y0 + TILE)
         off = np.array([x0, y0])
-        for c in cells:
-            st = self._styles[self._terrain[c]]
-            col = theme.shade(st.colour, 1 + self._jitter[c]) if self._jitter[c] > 0 else theme.shade(st.colour, 1 + self._jitter[c])
-            poly = (lv.corners[c] - off).tolist()
-            pygame.draw.polygon(s, col, poly)
-            pygame.draw.polygon(s, col, poly, 1)   # seal hairline gaps between hexes
-        for c in cells:
-            st = self._styles[self._terrain[c]]
-            cx, cy = lv.centres[c] - off
-            _texture(s, st, int(c), cx, cy, lv.r)
+        polys = (lv.corners[cells] - off).tolist()
+        fills = self._fill
+        for c, poly in zip(cells.tolist(), polys):
+            pygame.draw.polygon(s, fills[c], poly)
+            pygame.draw.polygon(s, fills[c], poly, 1)   # seal hairline gaps between hexes
+        half = lv.stamp_half
+        for c, (cx, cy) in zip(cells.tolist(), (lv.centres[cells] - off).tolist()):
+            stamp = self._stamp(lv, c)
+            if stamp is not None:
+                s.blit(stamp, (round(cx) - half, round(cy) - half))
         if grid and lv.r >= 9:
-            for c in cells:
-                st = self._styles[self._terrain[c]]
-                pygame.draw.aalines(s, theme.shade(st.colour, 0.8), True, (lv.corners[c] - off).tolist())
+            lines = self._grid_col
+            for c, poly in zip(cells.tolist(), polys):
+                pygame.draw.aalines(s, lines[c], True, poly)
         self._draw_strokes(s, lv.strokes_under, x0, y0)
         self._draw_strokes(s, lv.strokes_over, x0, y0)
         self._static.put(key, s)
         return s
+
+    def _stamp(self, lv: _Level, cell: int) -> pygame.Surface | None:
+        """The hex's terrain texture: one of a few pre-drawn variants per terrain type and zoom."""
+        t = int(self._terrain[cell])
+        v = (cell * 2654435761 >> 7) % STAMP_VARIANTS
+        key = (t, v)
+        got = lv.stamps.get(key, False)
+        if got is False:
+            st = self._styles[t]
+            half = lv.stamp_half
+            got = pygame.Surface((2 * half, 2 * half), pygame.SRCALPHA)
+            _texture(got, st, v * 131 + t, half, half, lv.r)
+            if got.get_bounding_rect().width == 0:
+                got = None
+            lv.stamps[key] = got
+        return got
 
     def _draw_strokes(self, s: pygame.Surface, strokes: list[_Stroke], x0: float, y0: float) -> None:
         x1, y1 = x0 + TILE, y0 + TILE
@@ -773,8 +827,8 @@ class MapView:
             ys = [p[1] for p in pts]
             if max(xs) < -w or min(xs) > TILE + w or max(ys) < -w or min(ys) > TILE + w:
                 continue
-            pygame.draw.lines(s, (250, 246, 236), False, pts, w + 4)
-            for d in dashes(pts, r * 0.7, r * 0.35):
+            for d in dashes(pts, r * 0.62, r * 0.3):
+                pygame.draw.lines(s, (40, 8, 30), False, d, w + 2)
                 pygame.draw.lines(s, ln.colour, False, d, w)
 
     def _draw_top(self, surface: pygame.Surface, lv: _Level, ctrl: np.ndarray, dx: int, dy: int,
@@ -836,10 +890,10 @@ class MapView:
         surface.fill(theme.OFFMAP, view_rect)
         tx0, ty0 = ox // TILE, oy // TILE
         tx1, ty1 = (ox + view_rect.width - 1) // TILE, (oy + view_rect.height - 1) // TILE
-        ntx = int(math.ceil(lv.centres[:, 0].max() + lv.r + MARGIN * lv.zoom) // TILE)
-        nty = int(math.ceil(lv.centres[:, 1].max() + lv.r + MARGIN * lv.zoom) // TILE)
+        ntx, nty = self._tile_count(lv)
         visible = (tx1 - tx0 + 1) * (ty1 - ty0 + 1)
-        self._static.cap = self._comp.cap = max(160, visible * 4)
+        self._comp.cap = max(120, visible * 6)
+        self._static.cap = max(60, visible * 3)
         for ty in range(max(0, ty0), min(ty1, nty) + 1):
             for tx in range(max(0, tx0), min(tx1, ntx) + 1):
                 t = self._composite_tile(lv, tx, ty, ov, ctrl, ctrl_key, vis, vis_key, air)
@@ -851,21 +905,48 @@ class MapView:
         self._draw_top(surface, lv, ctrl, dx, dy, view_rect)
         self._draw_orders_over(surface, lv, ov, dx, dy)
         surface.set_clip(old_clip)
-        # use spare time to render the ring of tiles just outside the view
-        self._warm(lv, ov, ctrl, ctrl_key, vis, vis_key, air, tx0 - 1, ty0 - 1, tx1 + 1, ty1 + 1, ntx, nty)
+        # use spare time: first the ring of tiles just outside the view, then the same view one
+        # zoom step in and out, so panning and wheel zooming rarely wait for a tile
+        t_end = time.perf_counter() + 0.005
+        lx, ly, lzi = self._last_offset
+        self._last_offset = (ox, oy, zi)
+        if lzi == zi and (ox, oy) != (lx, ly):
+            self._heading = (ox - lx, oy - ly)
+        if self._warm(lv, ov, ctrl, ctrl_key, vis, vis_key, air, tx0 - 1, ty0 - 1, tx1 + 1, ty1 + 1, t_end,
+                      self._heading):
+            cx, cy = (ox + view_rect.width / 2) / lv.zoom, (oy + view_rect.height / 2) / lv.zoom
+            for zj in (zi + 1, zi - 1):
+                if not 0 <= zj < len(ZOOM_LEVELS) or time.perf_counter() > t_end:
+                    continue
+                lj = self._level(zj)
+                z = lj.zoom
+                x0, y0 = int(cx * z - view_rect.width / 2), int(cy * z - view_rect.height / 2)
+                if not self._warm(lj, ov, ctrl, ctrl_key, vis, vis_key, air, x0 // TILE, y0 // TILE,
+                                  (x0 + view_rect.width) // TILE, (y0 + view_rect.height) // TILE, t_end):
+                    break
+
+    def _tile_count(self, lv: _Level) -> tuple[int, int]:
+        """Index of the last tile column and row that holds any of the map at this level."""
+        return (int((lv.centres[:, 0].max() + lv.r + MARGIN * lv.zoom) // TILE),
+                int((lv.centres[:, 1].max() + lv.r + MARGIN * lv.zoom) // TILE))
 
     def _warm(self, lv: _Level, ov: Overlay, ctrl: np.ndarray, ctrl_key: int, vis: Any, vis_key: Any,
-              air: AirPicture | None, x0: int, y0: int, x1: int, y1: int, ntx: int, nty: int,
-              budget_s: float = 0.003) -> None:
-        t_end = time.perf_counter() + budget_s
+              air: AirPicture | None, x0: int, y0: int, x1: int, y1: int, t_end: float,
+              heading: tuple[float, float] = (0.0, 0.0)) -> bool:
+        """Render missing tiles in the range until ``t_end``, those ahead of the pan first;
+        True if all of them are ready."""
         air_key = air.key if (air is not None and ov.show_lines) else 0
-        for ty in range(max(0, y0), min(y1, nty) + 1):
-            for tx in range(max(0, x0), min(x1, ntx) + 1):
-                if (lv.zi, tx, ty, ov.show_grid, ctrl_key, vis_key, air_key) in self._comp:
-                    continue
-                if time.perf_counter() > t_end:
-                    return
-                self._composite_tile(lv, tx, ty, ov, ctrl, ctrl_key, vis, vis_key, air)
+        ntx, nty = self._tile_count(lv)
+        missing = [(tx, ty) for ty in range(max(0, y0), min(y1, nty) + 1) for tx in range(max(0, x0), min(x1, ntx) + 1)
+                   if (lv.zi, tx, ty, ov.show_grid, ctrl_key, vis_key, air_key) not in self._comp]
+        if heading != (0.0, 0.0):
+            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+            missing.sort(key=lambda t: -((t[0] - mx) * heading[0] + (t[1] - my) * heading[1]))
+        for tx, ty in missing:
+            if time.perf_counter() > t_end:
+                return False
+            self._composite_tile(lv, tx, ty, ov, ctrl, ctrl_key, vis, vis_key, air)
+        return True
 
     def prerender(self, zoom: float, overlay: Overlay | None = None, state: Any = None, viewer: str | None = None) -> None:
         """Render every tile of one zoom level now (e.g. behind a loading screen)."""
@@ -874,8 +955,7 @@ class MapView:
         ctrl, ctrl_key = self._control(state)
         vis, vis_key, _ = self._visibility(state, viewer)
         air = air_picture(state, self) if ov.show_lines else None
-        ntx = int((lv.centres[:, 0].max() + lv.r + MARGIN * lv.zoom) // TILE)
-        nty = int((lv.centres[:, 1].max() + lv.r + MARGIN * lv.zoom) // TILE)
+        ntx, nty = self._tile_count(lv)
         self._static.cap = self._comp.cap = max(self._comp.cap, (ntx + 1) * (nty + 1) + 40)
         for ty in range(nty + 1):
             for tx in range(ntx + 1):
@@ -1040,18 +1120,39 @@ def objective_marker(h: int, vpt: float, vpe: float, ring: Colour | None) -> pyg
     return s
 
 
+_RAND = np.random.default_rng(20170901).random(4096 * 3).tolist()
+
+
+class _CellRandom:
+    """Cheap deterministic numbers for one hex's texture (a Random() per hex is too slow)."""
+    __slots__ = ("i",)
+
+    def __init__(self, cell: int) -> None:
+        self.i = (cell * 97) % 4096
+
+    def random(self) -> float:
+        self.i += 1
+        return _RAND[self.i]
+
+    def uniform(self, a: float, b: float) -> float:
+        return a + (b - a) * self.random()
+
+    def choice(self, seq: tuple) -> Any:
+        return seq[int(self.random() * len(seq)) % len(seq)]
+
+
 def _texture(s: pygame.Surface, st: theme.TerrainStyle, cell: int, cx: float, cy: float, r: float) -> None:
     """Map-style marks inside one hex (seeded by the cell, so they are stable at every zoom)."""
     k = st.kind
     if r < 8 and k not in ("urban", "oil", "airbase"):
         return
-    rnd = random.Random(cell * 7919 + 17)
+    rnd = _CellRandom(cell)
     tc = st.texture
     if k == "desert":
         for _ in range(int(4 + r / 5)):
             a, d = rnd.uniform(0, 6.283), r * 0.78 * math.sqrt(rnd.random())
             x, y = cx + math.cos(a) * d, cy + math.sin(a) * d
-            pygame.draw.circle(s, tc, (x, y), max(0.8, r * 0.035))
+            pygame.draw.circle(s, tc, (round(x), round(y)), max(1, round(r * 0.04)))
     elif k == "steppe":
         for _ in range(3 if r < 20 else 5):
             a, d = rnd.uniform(0, 6.283), r * 0.62 * math.sqrt(rnd.random())
@@ -1158,6 +1259,8 @@ def draw_legend(surface: pygame.Surface, topleft: tuple[int, int], scenario: Sce
     for k in kinds:
         rows.append((k.title(), ("road", k)))
     rows.append(("Objective: VP per turn + at end", ("objective", None)))
+    if scenario.extra.get("air") is not None:
+        rows.append(("Deconfliction line / air zone", ("airline", None)))
     syms = []
     for ut in scenario.unit_types.values():
         if ut.symbol not in syms:
@@ -1198,6 +1301,10 @@ def draw_legend(surface: pygame.Surface, topleft: tuple[int, int], scenario: Sce
                 fill = theme.HIGHWAY if data == "highway" else theme.ROAD
                 pygame.draw.line(surface, edge, (sw.left, sw.centery), (sw.right, sw.centery), w + 2)
                 pygame.draw.line(surface, fill, (sw.left, sw.centery), (sw.right, sw.centery), w)
+        elif kind == "airline":
+            for x in range(sw.left, sw.right, 9):
+                pygame.draw.line(surface, (40, 8, 30), (x, sw.centery), (min(x + 6, sw.right), sw.centery), 5)
+                pygame.draw.line(surface, AirLine("", []).colour, (x, sw.centery), (min(x + 6, sw.right), sw.centery), 3)
         elif kind == "objective":
             m = objective_marker(18, 2, 10, None)
             surface.blit(m, (sw.x, sw.y - 2))

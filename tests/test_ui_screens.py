@@ -255,7 +255,7 @@ def test_air_mission_preview_shows_zone_hotline_and_risk(app, paths):
     assert pend is not None and pend.preview is not None
     assert pend.preview.zone == "coalition" and pend.preview.hotline_needed
     lines = " ".join(s for s, _ in __import__("game.ui.panels", fromlist=["x"]).air_preview_lines(game.state, pend))
-    assert "Hotline needed" in lines and "Incident risk" in lines and "Airspace: coalition" in lines
+    assert "Hotline needed" in lines and "Incident risk" in lines and "Airspace: Coalition" in lines
     press(app, pygame.K_h)                       # announce -> wait -> unannounced
     press(app, pygame.K_h)
     assert not pend.announce and game.orders.air.preview.tension_change > 0
@@ -365,3 +365,22 @@ def test_help_overlay_and_game_menu(app, paths):
     assert isinstance(app.top, GameMenu)
     press(app, pygame.K_ESCAPE)
     assert app.top is game
+
+
+def test_menu_load_game_through_the_file_list(app, paths):
+    from game import persistence
+    from game.scenario.loader import load_scenario
+    from game.session import Session
+    from game.ui.screens.file_dialog import FileDialog
+    s = Session.start(load_scenario(paths["scenario"]), 3)
+    persistence.save_session(s, paths["saves"] / "mine.dsave")
+    app.open_menu()
+    app.tick(1)
+    click(app, app.top.buttons["load"].rect.center)
+    dlg = app.top
+    assert isinstance(dlg, FileDialog) and any(p.name == "mine.dsave" for p in dlg.entries.values())
+    item = next(b for b in dlg.list.item_list_container.elements if b.text.startswith("mine.dsave"))
+    click(app, item.rect.center, frames=4)   # item button -> list selection event: two frames
+    assert dlg.selected is not None and dlg.selected.name == "mine.dsave" and "UI tiny" in dlg.info
+    click(app, dlg.open_b.rect.center, frames=3)
+    assert isinstance(app.top, (GameScreen, HandoverScreen)) and app.session.seed == 3

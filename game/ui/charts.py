@@ -41,6 +41,7 @@ def line_chart(surface: pygame.Surface, rect: pygame.Rect, title: str, series: l
     """Draw ``series`` (same length, one value per turn) in ``rect`` with axes and a legend."""
     pygame.draw.rect(surface, BG, rect)
     pygame.draw.rect(surface, AXIS, rect, 1)
+    # x runs from x_start over len(values) points
     f_title, f_tick = theme.font(24, True), theme.font(16)
     surface.blit(f_title.render(title, True, theme.TEXT), (rect.left + 12, rect.top + 8))
     plot = pygame.Rect(rect.left + 56, rect.top + 40, rect.width - 76, rect.height - 100)
@@ -86,8 +87,9 @@ def line_chart(surface: pygame.Surface, rect: pygame.Rect, title: str, series: l
         yl = pygame.transform.rotate(f_tick.render(y_label, True, AXIS), 90)
         surface.blit(yl, yl.get_rect(midleft=(rect.left + 6, plot.centery)))
     # the lines
-    for s in series:
-        pts = [(sx(i), sy(val)) for i, val in enumerate(s.values)]
+    for k, s in enumerate(series):
+        off = (k - (len(series) - 1) / 2) * 2.5     # lines that coincide stay visible side by side
+        pts = [(sx(i), sy(val) + off) for i, val in enumerate(s.values)]
         if len(pts) > 1:
             pygame.draw.lines(surface, theme.shade(s.colour, 0.5), False, [(x + 1, y + 1) for x, y in pts], 4)
             pygame.draw.lines(surface, s.colour, False, pts, 3)
@@ -98,6 +100,7 @@ def line_chart(surface: pygame.Surface, rect: pygame.Rect, title: str, series: l
     y = rect.bottom - 24
     for s in series:
         pygame.draw.rect(surface, s.colour, (x, y + 3, 14, 14))
+        pygame.draw.rect(surface, AXIS, (x, y + 3, 14, 14), 1)
         last = f"{s.values[-1]:g}" if s.values else "-"
         t = f_tick.render(f"{s.label} {last}", True, theme.TEXT)
         surface.blit(t, (x + 20, y + 2))
@@ -105,10 +108,26 @@ def line_chart(surface: pygame.Surface, rect: pygame.Rect, title: str, series: l
 
 
 def history_series(state, which: str) -> list[Series]:
-    """Series for ``state.vp_history`` (which='vp') or ``state.territory_history`` ('territory')."""
-    rows = state.vp_history if which == "vp" else state.territory_history
+    """Series for ``state.vp_history`` (which='vp') or ``state.territory_history`` ('territory'),
+    starting with the position before turn 1 (x = 0)."""
+    scn = state.scenario
+    n = len(scn.factions)
+    if which == "vp":
+        start = [0.0] * n
+        rows = state.vp_history
+    else:
+        ctrl = scn.initial_control
+        start = [float((ctrl == i).sum()) for i in range(n)]
+        rows = state.territory_history
     out = []
-    for i, f in enumerate(state.scenario.factions):
-        vals = [float(r[i]) for r in rows if i < len(r)]
-        out.append(Series(f.name, theme.hex_to_rgb(f.colour), vals))
+    for i, f in enumerate(scn.factions):
+        vals = [start[i]] + [float(r[i]) for r in rows if i < len(r)]
+        out.append(Series(f.name, line_colour(theme.hex_to_rgb(f.colour)), vals))
     return out
+
+
+def line_colour(c: tuple[int, int, int]) -> tuple[int, int, int]:
+    """A faction colour that shows on the dark chart (ISIL's black becomes a light grey)."""
+    if theme.luminance(c) >= 90:
+        return c
+    return theme.mix(c, (225, 225, 218), 0.7)

@@ -86,6 +86,10 @@ def draw_top_bar(surface: pygame.Surface, rect: pygame.Rect, state: GameState, s
     col = common.faction_colour(scn, fid)
     chip = pygame.Rect(x, rect.top + 8, 0, rect.height - 16)
     label = f"{common.faction_name(scn, fid)}" + (f"  -  {status}" if status else "")
+    if state.terminal:
+        w = state.winner
+        col = common.faction_colour(scn, w) if w not in (None, "draw") else common.DIM
+        label = "Game over: " + ("a draw" if w in (None, "draw") else f"{common.faction_name(scn, w)} wins")
     img = theme.font(20, True).render(label, True, theme.ink_on(col))
     chip.width = img.get_width() + 20
     pygame.draw.rect(surface, col, chip, border_radius=4)
@@ -96,6 +100,7 @@ def draw_top_bar(surface: pygame.Surface, rect: pygame.Rect, state: GameState, s
     for i, f in enumerate(scn.factions):
         c = common.faction_colour(scn, f.id)
         pygame.draw.rect(surface, c, (x, cy - 7, 14, 14))
+        pygame.draw.rect(surface, common.DIM, (x, cy - 7, 14, 14), 1)
         goal = f" / {f.vp_goal:g}" if f.vp_goal else ""
         vp = state.vp[i] if i < len(state.vp) else 0.0
         r = _t(surface, f"{_short(f.name)} {vp:g}{goal}", (x + 20, cy), 18, common.TEXT, anchor="midleft")
@@ -155,7 +160,7 @@ def hex_lines(state: GameState, cell: int, visible: Iterable[Unit], viewer: str 
     out.append((f"{mv}, defence x{tt.defence:g}", common.DIM))
     owner = int(state.control[cell])
     out.append((f"Held by {common.faction_name(scn, scn.factions[owner].id) if owner >= 0 else 'nobody'}",
-                common.faction_colour(scn, scn.factions[owner].id) if owner >= 0 else common.DIM))
+                common.faction_text_colour(scn, scn.factions[owner].id) if owner >= 0 else common.DIM))
     for obj in scn.objectives:
         if obj.cell == cell:
             end = f", {obj.vp_end:g} at the end" if obj.vp_end else ""
@@ -168,7 +173,7 @@ def hex_lines(state: GameState, cell: int, visible: Iterable[Unit], viewer: str 
             own = viewer is not None and state.friendly(u.faction, viewer)
             ut = state.utype(u)
             extra = f" mp {u.mp:g}" if own else ""
-            out.append((f"{u.name} ({ut.name}) {u.steps}/{ut.steps}{extra}", common.faction_colour(scn, u.faction)))
+            out.append((f"{u.name} ({ut.name}) {u.steps}/{ut.steps}{extra}", common.faction_text_colour(scn, u.faction)))
     return out
 
 
@@ -184,12 +189,18 @@ def air_zone_name(state: GameState, cell: int) -> str:
         return ""
     if z < 0:
         return "contested"
-    wings = getattr(spec, "wings", ())
     try:
-        w = wings[z]
-        return getattr(w, "name", None) or getattr(w, "id", str(z))
-    except (IndexError, TypeError):
+        return wing_name(state, spec.wings[z].id)
+    except (IndexError, TypeError, AttributeError):
         return str(z)
+
+
+def wing_name(state: GameState, wid: str | None) -> str:
+    spec = state.scenario.extra.get("air")
+    for w in getattr(spec, "wings", ()) or ():
+        if getattr(w, "id", None) == wid:
+            return getattr(w, "name", None) or wid
+    return wid or "contested"
 
 
 def draw_lines(surface: pygame.Surface, rect: pygame.Rect, lines: list[tuple[str, Any]], y: int | None = None,
@@ -252,7 +263,9 @@ def air_preview_lines(state: GameState, pending) -> list[tuple[str, Any]]:
     if p is None:
         out.append((f"Not possible: {pending.error}", common.BAD))
         return out
-    zone = p.zone or "contested (no line)"
+    if not p.legal:
+        out.append((f"Not possible: {p.reason}", common.BAD))
+    zone = wing_name(state, p.zone) if p.zone else "contested (no line)"
     out.append((f"Airspace: {zone}", common.TEXT))
     if p.hotline_needed:
         state_txt = "" if p.hotline_up else "  - HOTLINE DOWN"
@@ -280,8 +293,6 @@ def air_preview_lines(state: GameState, pending) -> list[tuple[str, Any]]:
         out.append((f"The other side is shown {len(p.exposes)} hexes around the target", common.DIM))
     for n in p.notes:
         out.append((n, common.DIM))
-    if not p.legal:
-        out.append((f"Not possible: {p.reason}", common.BAD))
     return out
 
 

@@ -26,6 +26,7 @@ from game.ui.map_view import MapView, Overlay, draw_legend  # noqa: E402
 from game.ui.minimap import Minimap  # noqa: E402
 
 MAX_SIDE = 8000
+LEGEND_W = 290
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
@@ -113,22 +114,25 @@ def _centre_cell(scn: Scenario, text: str) -> int | None:
     return None
 
 
-def default_view(view: MapView, scn: Scenario, size: tuple[int, int], zoom: float | None,
+def default_view(view: MapView, scn: Scenario, state: Any, size: tuple[int, int], zoom: float | None,
                  centre: int | None) -> Camera:
-    """A camera for a picture: the whole map if it fits at a readable zoom, else the objectives."""
+    """A camera for a picture: the whole map if it fits at a readable zoom (counters at least
+    ~30 px), else zoom 1 centred on where the armies and the objectives are."""
     ww, wh = view.world_size()
     if zoom is None:
         fits = [z for z in ZOOM_LEVELS if ww * z <= size[0] and wh * z <= size[1]]
-        zoom = max(fits) if fits and max(fits) >= 0.75 else 0.75
+        zoom = max(fits) if fits and max(fits) >= 1.0 else 1.0
     cam = Camera(zoom=snap_zoom(zoom))
     if centre is not None:
         cx, cy = view.cell_centre_world(centre)
-    elif scn.objectives:
-        tot = sum(max(0.1, o.vp_per_turn + o.vp_end / 5) for o in scn.objectives)
-        cx = sum(view.cell_centre_world(o.cell)[0] * max(0.1, o.vp_per_turn + o.vp_end / 5) for o in scn.objectives) / tot
-        cy = sum(view.cell_centre_world(o.cell)[1] * max(0.1, o.vp_per_turn + o.vp_end / 5) for o in scn.objectives) / tot
     else:
-        cx, cy = ww / 2, wh / 2
+        pts = [view.cell_centre_world(o.cell) for o in scn.objectives]
+        if state is not None:
+            pts += [view.cell_centre_world(u.cell) for u in state.units.values()]
+        if pts:
+            cx, cy = sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)
+        else:
+            cx, cy = ww / 2, wh / 2
     cam.centre_on(cx, cy, size)
     cam.clamp(view.world_rect(), size)
     return cam
@@ -139,12 +143,14 @@ def render(scn: Scenario, state: Any, size: tuple[int, int], viewer: str | None 
     """The whole picture as a Surface (no display needed)."""
     surf = pygame.Surface(size)
     view = MapView(scn)
-    cam = default_view(view, scn, size, zoom, centre)
+    legend = legend and size[0] >= 900 and size[1] >= 600
+    free = (size[0] - LEGEND_W - 24, size[1]) if legend else size   # frame the map beside the legend
+    cam = default_view(view, scn, state, free, zoom, centre)
     rect = pygame.Rect(0, 0, *size)
     view.draw(surf, rect, cam, state, viewer, Overlay())
     _cartouche(surf, scn, state, viewer)
-    if legend and size[0] >= 900 and size[1] >= 600:
-        draw_legend(surf, (size[0] - 302, 12), scn, 290)
+    if legend:
+        draw_legend(surf, (size[0] - LEGEND_W - 12, 12), scn, LEGEND_W)
     if size[0] >= 700 and size[1] >= 500:
         mw = 240
         ww, wh = view.world_size()

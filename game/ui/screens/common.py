@@ -43,6 +43,7 @@ UI_THEME: dict[str, Any] = {
     "@accent": {"colours": {"normal_bg": "#7a5f22", "hovered_bg": "#98772c", "normal_border": "#d6aa3e"}},
     "@danger": {"colours": {"normal_bg": "#6e2a22", "hovered_bg": "#8c362c"}},
     "label": {"misc": {"text_horiz_alignment": "left"}},
+    "selection_list.#item_list_item": {"misc": {"text_horiz_alignment": "left", "text_horiz_alignment_padding": "10"}},
 }
 
 
@@ -142,6 +143,17 @@ def dim(surface: pygame.Surface, alpha: int = 150) -> None:
     s = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
     s.fill((0, 0, 0, alpha))
     surface.blit(s, (0, 0))
+
+
+def readable(c: tuple[int, int, int], bg_luma: float = 40.0) -> tuple[int, int, int]:
+    """``c`` lightened until it reads as text on the dark panels (ISIL's black, for one)."""
+    if theme.luminance(c) - bg_luma >= 70:
+        return c
+    return theme.mix(c, (235, 235, 228), 0.55)
+
+
+def faction_text_colour(scenario, fid: str | None) -> tuple[int, int, int]:
+    return readable(faction_colour(scenario, fid))
 
 
 def faction_colour(scenario, fid: str | None) -> tuple[int, int, int]:

@@ -23,7 +23,8 @@ class FileDialog(Screen):
     name = "file_dialog"
 
     def __init__(self, app, title: str, start: str | Path, patterns: Iterable[str],
-                 on_pick: Callable[[Path], bool | None], places: dict[str, Path] | None = None):
+                 on_pick: Callable[[Path], bool | None], places: dict[str, Path] | None = None,
+                 describe: Callable[[Path], str] | None = None, newest_first: bool = False):
         super().__init__(app)
         self.title = title
         self.patterns = tuple(p.lower() for p in patterns)
@@ -36,6 +37,9 @@ class FileDialog(Screen):
             "Saves": app.save_dir, "My scenarios": app.scenario_dir,
             "Bundled scenarios": app.bundled_dir, "Home": Path.home(),
         }
+        self.describe = describe
+        self.newest_first = newest_first
+        self.info = ""
         self.entries: dict[str, Path] = {}
         self.selected: Path | None = None
         self.error = ""
@@ -73,6 +77,8 @@ class FileDialog(Screen):
             self.entries[UP] = self.dir.parent
         try:
             children = sorted(self.dir.iterdir(), key=lambda p: (not p.is_dir(), p.name.lower()))
+            if self.newest_first:
+                children.sort(key=lambda p: (not p.is_dir(), -_mtime(p) if not p.is_dir() else 0))
         except OSError as e:
             children = []
             self.error = f"Cannot read {self.dir}: {e.strerror or e}"
@@ -132,6 +138,13 @@ class FileDialog(Screen):
         elif event.type == pygame_gui.UI_SELECTION_LIST_NEW_SELECTION and event.ui_element is self.list:
             p = self.entries.get(event.text)
             self.selected = p
+            self.error = ""
+            self.info = ""
+            if p is not None and p.is_file() and self.describe is not None:
+                try:
+                    self.info = self.describe(p)
+                except Exception as e:  # a broken file: say so, never crash the dialog
+                    self.info = f"cannot read: {e}"
             now = time.monotonic()
             if self._last_click[0] == event.text and now - self._last_click[1] < 0.5 and p is not None:
                 self.choose(p)
@@ -157,7 +170,30 @@ class FileDialog(Screen):
         if self.error:
             common.text(surface, self.error, (r.left + 20, r.bottom - 44), 18, common.BAD)
         elif self.selected is not None:
-            common.text(surface, self.selected.name, (r.left + 20, r.bottom - 44), 18, common.TEXT)
+            common.text(surface, self.selected.name, (r.left + 20, r.bottom - 56), 18, common.TEXT, bold=True)
+            if self.info:
+                line = common.wrap(self.info, r.width - 300, 16)[0]
+                common.text(surface, line, (r.left + 20, r.bottom - 34), 16, common.DIM)
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def describe_save(path: Path) -> str:
+    """One line about a save (scenario, turn, date, side to move) without replaying it."""
+    from game import persistence
+    from game.errors import SaveError
+    try:
+        i = persistence.read_save_info(path)
+    except SaveError as e:
+        return str(e)
+    who = ", ".join(f for f in i.humans) or "AI only"
+    state = f"game over ({i.winner} wins)" if i.terminal else f"turn {i.turn}, {i.date}, {i.active} to move"
+    return f"{i.scenario_name}: {state}; {i.ply} actions; humans: {who}"
 
 
 def files_in(folder: str | Path, patterns: Iterable[str]) -> list[Path]:

@@ -45,7 +45,7 @@ class GameMenu(Screen):
 
     def choose(self, key: str) -> None:
         from game.ui.screens.dialogs import PromptDialog
-        from game.ui.screens.file_dialog import FileDialog
+        from game.ui.screens.file_dialog import FileDialog, describe_save
         from game.ui.screens.menu import SAVE_PATTERNS
         g = self.game
         if key == "resume":
@@ -61,7 +61,7 @@ class GameMenu(Screen):
         elif key == "load":
             self.app.remove(self)
             self.app.push(FileDialog(self.app, "Load a saved game", self.app.save_dir, SAVE_PATTERNS,
-                                     self.app.load_game))
+                                     self.app.load_game, describe=describe_save, newest_first=True))
         elif key == "replay":
             self.app.remove(self)
             self.app.open_replay(g.session)

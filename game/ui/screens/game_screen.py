@@ -269,7 +269,7 @@ class GameScreen(Screen):
         self._refresh_seen()
         self._centre_start()
         self.ask_requests()
-        news = [e for e in self.inbox.get(fid, []) if e.faction != fid and e.kind != "move"]
+        news = [e for e in self.inbox.get(fid, []) if e.faction != fid and e.kind not in ("move", "turn")]
         self.inbox[fid] = []
         if getattr(self.app, "hotseat_summaries", True) and news and self.state.turn + self.state.active > 1:
             lines = [f"T{e.turn}: {e.text}" for e in news]
@@ -555,6 +555,7 @@ class GameScreen(Screen):
         elif k == pygame.K_ESCAPE:
             if o.selected or o.attack or o.air or o.air_mode:
                 o.cancel()
+                self.status_until = 0.0
             else:
                 self.open_menu()
         elif k in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN):
@@ -647,6 +648,7 @@ class GameScreen(Screen):
             self.drag_moved = False
             if not moved and event.button == 3 and self.human_turn:
                 self.orders.cancel()
+                self.status_until = 0.0
 
     # --- commands ----------------------------------------------------------------------------------
     def request_end_turn(self) -> None:
@@ -799,7 +801,7 @@ class GameScreen(Screen):
             panels.draw_air_preview(surface, self.orders_rect.inflate(0, -46).move(0, -23), st, o.air)
             log_top = self.orders_rect.bottom
         log_rect = pygame.Rect(self.side.left, log_top, SIDE_W, self.log_rect.bottom - log_top)
-        if log_rect.height > 40:
+        if log_rect.height > 70:
             self.logs.get(self.viewer, self.logs[None]).draw(surface, log_rect)
         if self.b_strike.visible:
             wing = self.orders.wing()

@@ -58,7 +58,7 @@ class GameOverScreen(Screen):
         if winner in (None, "draw"):
             title, col = "A draw", common.TEXT
         else:
-            title, col = f"{common.faction_name(scn, winner)} wins", common.faction_colour(scn, winner)
+            title, col = f"{common.faction_name(scn, winner)} wins", common.faction_text_colour(scn, winner)
         common.text(surface, "GAME OVER", (w // 2, 40), 26, common.DIM, anchor="center")
         common.text(surface, title, (w // 2, 86), 60, col, bold=True, anchor="center")
         sub = f"{scn.meta.name}  -  turn {st.turn}, {st.date:%d %B %Y}" + (f"  -  {why}" if why else "")
@@ -76,6 +76,7 @@ class GameOverScreen(Screen):
             f = scn.factions[i]
             c = common.faction_colour(scn, f.id)
             pygame.draw.rect(surface, c, (x0, y + 3, 14, 14))
+            pygame.draw.rect(surface, common.DIM, (x0, y + 3, 14, 14), 1)
             common.text(surface, f.name, (x0 + 22, y), 20, common.TEXT, bold=f.id == winner)
             common.text(surface, f"{st.vp[i]:g}", (x0 + 300, y), 20)
             common.text(surface, f"{f.vp_goal:g}" if f.vp_goal else "-", (x0 + 380, y), 20)
@@ -86,6 +87,6 @@ class GameOverScreen(Screen):
         ch = max(200, h - 90 - top)
         cw = (w - 3 * 32) // 2
         charts.line_chart(surface, pygame.Rect(32, top, cw, ch), "Victory points", charts.history_series(st, "vp"),
-                          y_label="VP")
+                          y_label="VP", x_start=0)
         charts.line_chart(surface, pygame.Rect(64 + cw, top, cw, ch), "Territory (hexes held)",
-                          charts.history_series(st, "territory"), y_label="hexes")
+                          charts.history_series(st, "territory"), y_label="hexes", x_start=0)

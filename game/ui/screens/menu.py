@@ -86,21 +86,21 @@ class MenuScreen(Screen):
                 self.app.quit(0)
 
     def choose(self, key: str) -> None:
-        from game.ui.screens.file_dialog import FileDialog
+        from game.ui.screens.file_dialog import FileDialog, describe_save
         if key == "new":
             self.app.open_setup()
         elif key == "continue" and self.saves:
             self.app.load_game(self.saves[0])
         elif key == "load":
             self.app.push(FileDialog(self.app, "Load a saved game", self.app.save_dir, SAVE_PATTERNS,
-                                     self.app.load_game))
+                                     self.app.load_game, describe=describe_save, newest_first=True))
         elif key == "open":
             self.app.push(FileDialog(self.app, "Open a scenario file", self.app.scenario_dir
                                      if self.app.scenario_dir.is_dir() else self.app.bundled_dir,
                                      SCENARIO_PATTERNS, self._open_scenario))
         elif key == "replay":
             self.app.push(FileDialog(self.app, "Replay a saved game", self.app.save_dir, SAVE_PATTERNS,
-                                     self.app.open_replay))
+                                     self.app.open_replay, describe=describe_save, newest_first=True))
         elif key == "quit":
             self.app.quit(0)
 

@@ -296,7 +296,7 @@ class SetupScreen(Screen):
         for f in s.factions:
             col = common.faction_colour(s, f.id)
             pygame.draw.rect(surface, col, (r.left, y + 4, 26, 26))
-            pygame.draw.rect(surface, (15, 15, 15), (r.left, y + 4, 26, 26), 1)
+            pygame.draw.rect(surface, common.DIM, (r.left, y + 4, 26, 26), 1)
             common.text(surface, f.name, (r.left + 38, y), 22, common.TEXT, bold=True)
             desc = f.description or (f"VP goal {f.vp_goal:g}" if f.vp_goal else "")
             if desc:

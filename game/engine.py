@@ -194,24 +194,41 @@ def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
     if u.attacked or u.static or u.mp <= 0:
         raise IllegalAction(f"{u.name} cannot move now")
     path = tuple(int(c) for c in mv.path)
-    _validate_path(state, u, path)
     fid = u.faction
-    fi = state.faction_index(fid)
-    t = tables(state.scenario)
-    grid_nb = t.neighbours
-    # walk the path against the truth: stop on contact with unseen enemies
-    enemies = [o for o in state.units.values() if not state.friendly(o.faction, fid)]
-    occupied = {o.cell: o for o in enemies}
-    zoc: dict[int, Unit] = {}
-    for o in enemies:
-        if state.at_war(o.faction, fid) and state.utype(o).zoc:
-            for nb in grid_nb[o.cell]:
-                zoc.setdefault(nb, o)
     seen_before = _seen_enemies(state, fid)
+    _validate_path(state, u, path, seen_before)
+    fi = state.faction_index(fid)
+    scn = state.scenario
+    grid_nb = tables(scn).neighbours
+    # walk the path against the truth: stop on contact with unseen enemies
+    friendly = {f.id: state.friendly(f.id, fid) for f in scn.factions}
+    war = {f.id: state.at_war(f.id, fid) for f in scn.factions}
+    types = scn.unit_types
+    occupied: dict[int, Unit] = {}
+    zoc_src: dict[int, tuple[int, Unit]] = {}      # cell -> (order, first ZOC-casting enemy there)
+    for i, o in enumerate(state.units.values()):
+        fr = friendly.get(o.faction)
+        if fr if fr is not None else state.friendly(o.faction, fid):
+            continue
+        occupied[o.cell] = o
+        if (war[o.faction] if o.faction in war else state.at_war(o.faction, fid)) and types[o.type].zoc:
+            if o.cell not in zoc_src:
+                zoc_src[o.cell] = (i, o)
+
+    def zoc_at(c: int) -> Unit | None:
+        """The first enemy (in unit order) whose zone of control covers ``c``."""
+        best = None
+        for nb in grid_nb[c]:
+            v = zoc_src.get(nb)
+            if v is not None and (best is None or v[0] < best[0]):
+                best = v
+        return None if best is None else best[1]
+
     cur = u.cell
     spent = 0.0
     walked: list[int] = []
     stopped = None
+    last = path[-1]
     for nxt in path:
         if nxt in occupied:
             stopped = occupied[nxt]
@@ -219,12 +236,14 @@ def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
         spent += movement.step_cost(state, u, cur, nxt)
         cur = nxt
         walked.append(cur)
-        if cur in zoc and cur != path[-1]:
-            stopped = zoc[cur]
-            break
+        if cur != last:
+            z = zoc_at(cur)
+            if z is not None:
+                stopped = z
+                break
     start = u.cell
     u.cell = cur
-    if stopped is not None or (walked and walked[-1] in zoc):
+    if stopped is not None or (walked and zoc_at(walked[-1]) is not None):
         u.mp = 0.0
     else:
         u.mp = max(0.0, u.mp - spent)
@@ -252,11 +271,11 @@ def _seen_enemies(state: GameState, fid: str) -> set[str]:
     return visibility.seen_ids(state, fid)
 
 
-def _validate_path(state: GameState, u: Unit, path: tuple[int, ...]) -> None:
+def _validate_path(state: GameState, u: Unit, path: tuple[int, ...], seen: set[str] | None = None) -> None:
     """The path must be legal as the mover's faction knows the map (see movement.reachable)."""
     t = tables(state.scenario)
     n = state.scenario.grid.n_cells
-    blocked, zoc, stack = movement.blockers(state, u, known_only=True)
+    blocked, zoc, stack = movement.blockers(state, u, known_only=True, seen=seen)
     cur = u.cell
     cost = 0.0
     for i, nxt in enumerate(path):

@@ -835,6 +835,9 @@ class MapView:
                   view: pygame.Rect) -> None:
         """Objective markers and place names, over the counters so they always read."""
         vis = view.move(-dx, -dy)
+        for lb in lv.labels:
+            if lb.rect.colliderect(vis):
+                surface.blit(lb.surf, (lb.rect.x + dx, lb.rect.y + dy))
         for i, cell, r in lv.objectives:
             if not r.colliderect(vis):
                 continue
@@ -843,9 +846,6 @@ class MapView:
             ring = self._faction_rgb[f] if 0 <= f < len(self._faction_rgb) else None
             img = objective_marker(r.height, o.vp_per_turn, o.vp_end, ring)
             surface.blit(img, (r.x + dx, r.y + dy))
-        for lb in lv.labels:
-            if lb.rect.colliderect(vis):
-                surface.blit(lb.surf, (lb.rect.x + dx, lb.rect.y + dy))
 
     # --- visibility --------------------------------------------------------------------
     def _visibility(self, state: Any, viewer: str | None) -> tuple[np.ndarray | None, Any, set[str] | None]:

@@ -384,3 +384,28 @@ def test_menu_load_game_through_the_file_list(app, paths):
     assert dlg.selected is not None and dlg.selected.name == "mine.dsave" and "UI tiny" in dlg.info
     click(app, dlg.open_b.rect.center, frames=3)
     assert isinstance(app.top, (GameScreen, HandoverScreen)) and app.session.seed == 3
+
+
+def test_window_resize_relayouts_every_screen(app, paths):
+    game = start_game(app, paths)
+    press(app, pygame.K_ESCAPE)                  # game menu over the game
+    pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, w=1600, h=900, size=(1600, 900)))
+    app.tick(2)
+    assert app.size == (1600, 900) and game.map_rect.right == 1600 - 340
+    press(app, pygame.K_ESCAPE)
+    assert app.top is game and game.b_end.rect.bottom <= 900
+    pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, w=500, h=300, size=(500, 300)))
+    app.tick(2)
+    assert app.size == (960, 640)                # never smaller than the layout needs
+
+
+def test_command_line_flows_into_the_window(monkeypatch, paths):
+    import game.ui.app as ui_app
+    from game import cli
+    calls = []
+    monkeypatch.setattr(ui_app, "run", lambda **kw: calls.append(kw) or 0)
+    assert cli.main(["--scenario", str(paths["scenario"]), "--save-dir", str(paths["saves"])]) == 0
+    assert calls[-1]["scenario"] == str(paths["scenario"]) and calls[-1]["save_dir"] == str(paths["saves"])
+    assert cli.main(["--load", "x.dsave"]) == 0 and calls[-1]["load"] == "x.dsave"
+    assert cli.main(["replay", "y.dsave", "--save-dir", "d"]) == 0
+    assert calls[-1] == {"replay": "y.dsave", "save_dir": "d"}

@@ -198,8 +198,10 @@ class App:
             self._dispatch(event)
             if not self.running:
                 return
+        top = self.top
         for s in list(self.screen_stack):
-            s.ui.update(dt) if s is self.top else None
+            if s is top:
+                s.ui.update(dt)
             s.update(dt)
         self.draw()
         self.frame += 1

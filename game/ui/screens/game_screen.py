@@ -763,10 +763,8 @@ class GameScreen(Screen):
 
     def _units_on_screen(self) -> list[str]:
         """Ids of units the map drew this frame (the viewer's fog applied), for tests and AI pacing."""
-        st = self.state
-        units = st.units.values() if self.viewer is None else visibility.visible_units(st, self.viewer)
         out = []
-        for u in units:
+        for u in self._visible_units():
             sx, sy = self.camera.world_to_screen(*self.map.cell_centre_world(u.cell))
             if self.map_rect.collidepoint(sx, sy):
                 out.append(u.id)
@@ -812,8 +810,13 @@ class GameScreen(Screen):
                         14, common.ACCENT, bold=True)
 
     def _visible_units(self) -> list:
+        """Units the viewer sees now (cached per state and action: asked several times a frame)."""
         st = self.state
-        return list(st.units.values()) if self.viewer is None else visibility.visible_units(st, self.viewer)
+        key = (id(st), st.ply, self.viewer)
+        if getattr(self, "_vis_key", None) != key:
+            self._vis = list(st.units.values()) if self.viewer is None else visibility.visible_units(st, self.viewer)
+            self._vis_key = key
+        return self._vis
 
     def _draw_status(self, surface: pygame.Surface) -> None:
         r = pygame.Rect(0, self.map_rect.bottom, self.map_rect.width, STATUS_H)

@@ -14,6 +14,7 @@ import pygame_gui
 
 from game.errors import DeconflictionError, ScenarioError
 from game.session import PlayerSetup, Session
+from game.ui import theme
 from game.ui.ai_runner import BackgroundTask
 from game.ui.screens import common
 from game.ui.screens.common import Screen
@@ -166,7 +167,11 @@ class SetupScreen(Screen):
         self.start_b.enable()
 
     def faction_top(self) -> int:
-        return self.right.top + 210
+        """Below the description (which may run to eight lines)."""
+        lines = 2
+        if self.scenario is not None and self.scenario.meta.description:
+            lines = min(8, len(common.wrap(self.scenario.meta.description, self.right.width - 40, 19)))
+        return self.right.top + 16 + 68 + lines * (theme.font(19).get_linesize() + 2) + 52
 
     # --- loading -----------------------------------------------------------------------------------
     def load(self, path: Path) -> None:
@@ -290,7 +295,7 @@ class SetupScreen(Screen):
         info = (f"{m.start_date:%d %b %Y} - {end:%d %b %Y}   {m.turns} turns of {m.days_per_turn} days   "
                 f"map {s.grid.width} x {s.grid.height} hexes ({s.grid.hex_km:g} km)   {len(s.units)} units")
         common.text(surface, info, (r.left, r.top + 40), 18, common.DIM)
-        common.text_block(surface, m.description or "", pygame.Rect(r.left, r.top + 68, r.width, 100), 19)
+        common.text_block(surface, m.description or "", pygame.Rect(r.left, r.top + 68, r.width, 8 * (theme.font(19).get_linesize() + 2)), 19)
         y = self.faction_top()
         common.text(surface, "Sides", (r.left, y - 30), 22, common.ACCENT, bold=True)
         for f in s.factions:
@@ -300,7 +305,8 @@ class SetupScreen(Screen):
             common.text(surface, f.name, (r.left + 38, y), 22, common.TEXT, bold=True)
             desc = f.description or (f"VP goal {f.vp_goal:g}" if f.vp_goal else "")
             if desc:
-                line = common.wrap(desc, r.width - 280, 16)[0]
+                wrapped = common.wrap(desc, r.width - 300, 16)
+                line = wrapped[0] + (" ..." if len(wrapped) > 1 else "")
                 common.text(surface, line, (r.left + 38, y + 22), 16, common.DIM)
             y += 56
         humans = sum(1 for c in self.choices.values() if c == HUMAN)

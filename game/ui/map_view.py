@@ -380,6 +380,7 @@ class _Level:
     labels: list[_Label]
     objectives: list[tuple[int, int, pygame.Rect]]   # (objective index, cell, rect)
     stamp_half: int = 0
+    last_tile: tuple[int, int] | None = None
     stamps: dict[tuple[int, int], pygame.Surface | None] = field(default_factory=dict)
 
 
@@ -436,6 +437,7 @@ class MapView:
         self._overlay_cache: tuple[Any, Any] = (None, None)
         self._ctrl_cache: tuple[Any, int] = (None, 0)
         self._border_cache: dict[int, list] = {}
+        self._air_cache: tuple[Any, AirPicture | None] = (None, None)
         self._last_offset: tuple[int, int, int] = (0, 0, -1)
         self._heading: tuple[float, float] = (0.0, 0.0)
 
@@ -863,6 +865,16 @@ class MapView:
         self._vis_cache = (key, val)
         return val
 
+    def _air(self, state: Any) -> AirPicture | None:
+        """``air_picture`` once per game position (it only changes when an action is applied)."""
+        air = getattr(state, "air", None) if state is not None else None
+        if air is None:
+            return None
+        key = (id(state), id(air), getattr(state, "ply", 0), getattr(state, "turn", 0), getattr(state, "active", 0))
+        if self._air_cache[0] != key:
+            self._air_cache = (key, air_picture(state, self))
+        return self._air_cache[1]
+
     def _control(self, state: Any) -> tuple[np.ndarray, int]:
         ctrl = self.scenario.initial_control if state is None else state.control
         b = ctrl.tobytes()
@@ -884,13 +896,15 @@ class MapView:
         ox, oy = camera.offset_px()
         ctrl, ctrl_key = self._control(state)
         vis, vis_key, seen = self._visibility(state, viewer)
-        air = air_picture(state, self) if ov.show_lines else None
+        air = self._air(state) if ov.show_lines else None
         old_clip = surface.get_clip()
         surface.set_clip(view_rect.clip(old_clip) if old_clip else view_rect)
-        surface.fill(theme.OFFMAP, view_rect)
         tx0, ty0 = ox // TILE, oy // TILE
         tx1, ty1 = (ox + view_rect.width - 1) // TILE, (oy + view_rect.height - 1) // TILE
         ntx, nty = self._tile_count(lv)
+        tiles = pygame.Rect(view_rect.x - ox, view_rect.y - oy, (ntx + 1) * TILE, (nty + 1) * TILE)
+        if not tiles.contains(view_rect):     # paint only where no tile will cover the view
+            surface.fill(theme.OFFMAP, view_rect)
         visible = (tx1 - tx0 + 1) * (ty1 - ty0 + 1)
         self._comp.cap = max(120, visible * 6)
         self._static.cap = max(60, visible * 3)
@@ -927,8 +941,10 @@ class MapView:
 
     def _tile_count(self, lv: _Level) -> tuple[int, int]:
         """Index of the last tile column and row that holds any of the map at this level."""
-        return (int((lv.centres[:, 0].max() + lv.r + MARGIN * lv.zoom) // TILE),
-                int((lv.centres[:, 1].max() + lv.r + MARGIN * lv.zoom) // TILE))
+        if lv.last_tile is None:
+            lv.last_tile = (int((lv.centres[:, 0].max() + lv.r + MARGIN * lv.zoom) // TILE),
+                            int((lv.centres[:, 1].max() + lv.r + MARGIN * lv.zoom) // TILE))
+        return lv.last_tile
 
     def _warm(self, lv: _Level, ov: Overlay, ctrl: np.ndarray, ctrl_key: int, vis: Any, vis_key: Any,
               air: AirPicture | None, x0: int, y0: int, x1: int, y1: int, t_end: float,
@@ -954,7 +970,7 @@ class MapView:
         lv = self._level(zoom_index(zoom))
         ctrl, ctrl_key = self._control(state)
         vis, vis_key, _ = self._visibility(state, viewer)
-        air = air_picture(state, self) if ov.show_lines else None
+        air = self._air(state) if ov.show_lines else None
         ntx, nty = self._tile_count(lv)
         self._static.cap = self._comp.cap = max(self._comp.cap, (ntx + 1) * (nty + 1) + 40)
         for ty in range(nty + 1):

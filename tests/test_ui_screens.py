@@ -409,3 +409,49 @@ def test_command_line_flows_into_the_window(monkeypatch, paths):
     assert cli.main(["--load", "x.dsave"]) == 0 and calls[-1]["load"] == "x.dsave"
     assert cli.main(["replay", "y.dsave", "--save-dir", "d"]) == 0
     assert calls[-1] == {"replay": "y.dsave", "save_dir": "d"}
+
+
+def test_isr_lift_request_is_asked_and_answered(app, paths):
+    req = """  isr_requests:
+    - id: convoy
+      date: 2017-09-01
+      from: coalition
+      to: vks
+      area: {place: Town, radius: 1}
+      message: "The coalition asks you to pull your ISR out of the Town area."
+      accept: [{tension: {between: [vks, coalition], change: -5}}]
+      refuse: [{message: "VKS keeps watching."}]
+"""
+    text = SCENARIO.replace("TURNS", "4").replace("  tension:\n", req + "  tension:\n", 1)
+    paths["scenario"].write_text(text, encoding="utf-8")
+    game = start_game(app, paths)
+    assert isinstance(app.top, ConfirmDialog) and "pull your ISR" in app.top.body
+    click(app, app.top.no.rect.center, frames=3)            # Refuse
+    last = app.session.actions[-1]
+    assert type(last).__name__ == "IsrAnswer" and last.accept is False
+    assert app.top is game and not game.orders.pending_requests()
+
+
+def test_undo_is_refused_after_a_move_reveals_the_enemy(app, paths):
+    game = start_game(app, paths)
+    r2 = app.session.state.units["r2"]
+    click(app, hex_pos(game, r2.cell))
+    # next to hidden Wilayat at [7,7]: moving to [6,7]... is adjacent, so it is revealed
+    dest = cell(game, 6, 7)
+    assert dest in game.orders.reach.cost
+    click(app, hex_pos(game, dest))
+    ev = [e for e in app.session.state.log if e.kind == "move"][-1]
+    assert ev.data["revealed"] or ev.data["stopped"]
+    assert game.orders.undo_blocker() is not None
+    n = len(app.session.actions)
+    press(app, pygame.K_BACKSPACE)
+    assert len(app.session.actions) == n           # nothing undone
+
+
+def test_a_bug_shows_a_message_instead_of_crashing(app, paths, monkeypatch):
+    app.catch_errors = True
+    game = start_game(app, paths)
+    monkeypatch.setattr(game, "update", lambda dt: 1 / 0)
+    app.tick(2)
+    assert isinstance(app.top, MessageDialog) and "ZeroDivisionError" in app.top.body
+    assert (paths["saves"] / "error.log").is_file()

@@ -47,7 +47,7 @@ class App:
 
     def __init__(self, size: tuple[int, int] = DEFAULT_SIZE, save_dir: str | Path | None = None,
                  scenario_dir: str | Path | None = None, fps: int = 60, ai_delay: float = 0.35,
-                 bundled_dir: str | Path | None = None):
+                 bundled_dir: str | Path | None = None, catch_errors: bool = False):
         pygame.display.init()
         pygame.font.init()
         pygame.key.set_repeat(300, 40)
@@ -66,6 +66,7 @@ class App:
         self.exit_code = 0
         self.frame = 0
         self.session: Session | None = None       # the match being played (set by the game screen)
+        self.catch_errors = catch_errors          # run(): a bug shows a message, not a crash
         self.hotseat_summaries = True              # show each hot-seat player what they saw happen
         self._map_views: dict[int, Any] = {}
 
@@ -192,6 +193,34 @@ class App:
     # --- the loop --------------------------------------------------------------------------------
     def step(self) -> None:
         """One frame: events, updates, drawing."""
+        if not self.catch_errors:
+            self._step()
+            return
+        try:
+            self._step()
+        except Exception as e:  # last resort: report, keep the window alive
+            self._internal_error(e)
+
+    def _internal_error(self, e: Exception) -> None:
+        """A bug: write the details to a log file and show one message instead of crashing."""
+        import traceback
+        where = ""
+        try:
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+            log = self.save_dir / "error.log"
+            with open(log, "a", encoding="utf-8") as f:
+                f.write(traceback.format_exc() + "\n")
+            where = f" Details were written to {log}."
+        except OSError:
+            pass
+        from game.ui.screens.dialogs import MessageDialog
+        if isinstance(self.top, MessageDialog) and self.top.title == "Something went wrong":
+            return
+        self.push(MessageDialog(self, "Something went wrong",
+                                f"{type(e).__name__}: {e}.{where} The last autosave holds the game up to the "
+                                f"end of the last turn."))
+
+    def _step(self) -> None:
         dt = self.clock.tick(self.fps) / 1000.0 if self.fps else self.clock.tick() / 1000.0
         dt = min(dt, 0.25)
         for event in pygame.event.get():
@@ -261,7 +290,7 @@ class App:
 def run(scenario: str | None = None, load: str | None = None, save_dir: str | None = None,
         replay: str | None = None, size: tuple[int, int] = DEFAULT_SIZE) -> int:
     """Open the window; returns the process exit code."""
-    app = App(size=size, save_dir=save_dir)
+    app = App(size=size, save_dir=save_dir, catch_errors=True)
     app.open_menu()
     if replay:
         app.open_replay(replay)

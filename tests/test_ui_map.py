@@ -331,3 +331,46 @@ def test_screenshot_broken_scenario_is_one_line(tmp_path, capsys) -> None:
     rc = cli_main(["screenshot", "--scenario", str(scn), "--out", str(tmp_path / "x.png")])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 1 and len(err) == 1 and "bad.yaml" in err[0]
+
+
+def test_real_airspace_lines_and_zones_are_drawn() -> None:
+    from game.scenario.air_section import AirSpec, LineSpec, WingSpec
+    s = scenario()
+    # a north-south line between hex columns 5 and 6, running off both map edges
+    x_km = 5.75 * s.grid.hex_km
+    top, bottom = s.grid.km_to_latlon(x_km, -10.0), s.grid.km_to_latlon(x_km, 60.0)
+    s.extra["air"] = AirSpec(wings=(WingSpec("wa", "West wing", ("red",)), WingSpec("wb", "East wing", ("blue",))),
+                             lines=(LineSpec("mid", (top, bottom), left="wb", right="wa", name="Mid line"),))
+    st = engine.new_game(s)
+    view = MapView(s)
+    pic = air_picture(st, view)
+    assert pic is not None and pic.lines and len(pic.zones) == 2
+    # the line runs on hex sides between the two zones, in the wings' factions' colours
+    assert {z.colour for z in pic.zones} == {(200, 30, 40), (30, 80, 200)}
+    ends = [p for ln in pic.lines for p in (ln.points[0], ln.points[-1])]
+    assert min(p[1] for p in ends) < view.cell_centre_world(cell(s, 6, 1))[1]
+    _, _, on = draw(s, st, None, Overlay(show_lines=True), zoom=1.0, focus=cell(s, 6, 5))
+    _, _, off = draw(s, st, None, Overlay(show_lines=False), zoom=1.0, focus=cell(s, 6, 5))
+    diff = (pygame.surfarray.array3d(on) != pygame.surfarray.array3d(off)).any(axis=2)
+    assert diff.sum() > 2000
+
+
+def test_river_courses_make_one_stem_and_thin_spurs() -> None:
+    from game.ui.map_view import river_courses
+    s = scenario()
+    view = MapView(s)
+    segs = [view._edge_segment(a, b) for a, b in s.rivers[0].edges]
+    courses = river_courses(segs)
+    assert len(courses) == 1 and courses[0][1] == 1.0
+    spur = view._edge_segment(cell(s, 5, 0), cell(s, 5, 1))     # one more side hanging off the course
+    courses = river_courses(segs + [spur])
+    assert sorted(k for _, k in courses) in ([0.55, 1.0], [1.0, 1.0])
+
+
+def test_legend_lists_terrain_symbols_and_factions() -> None:
+    from game.ui.map_view import draw_legend
+    s = scenario()
+    surf = pygame.Surface((400, 700))
+    rect = draw_legend(surf, (10, 10), s, 290)
+    assert rect.width == 290 and 150 < rect.height < 690
+    assert tuple(surf.get_at((rect.x + 12, rect.bottom - 16)))[:3] == (30, 80, 200)   # last faction swatch

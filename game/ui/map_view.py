@@ -619,7 +619,7 @@ class MapView:
                 over.append(_stroke([a, b], (236, 228, 210), max(1, bw - 2), False))
         labels = self._layout_labels(z, r, centres)
         objs = []
-        h = max(15, int(r * 0.72))
+        h = min(26, max(15, int(r * 0.72)))
         for i, o in enumerate(self.scenario.objectives):
             cx, cy = centres[o.cell]
             img = objective_marker(h, o.vp_per_turn, o.vp_end, None)
@@ -650,7 +650,7 @@ class MapView:
             else:
                 size, colour, bold = r * 0.34 + 7, (40, 36, 32), False
                 text = p.name
-            size = min(size, 42)
+            size = min(size, 34)
             if r < 14 and prio.get(kind, 4) >= 2:
                 continue
             if r < 20 and prio.get(kind, 4) >= 5:

@@ -229,9 +229,9 @@ class App:
                 return
         top = self.top
         for s in list(self.screen_stack):
+            s.update(dt)                    # first, so widgets it shows or hides draw this frame
             if s is top:
                 s.ui.update(dt)
-            s.update(dt)
         self.draw()
         self.frame += 1
 
@@ -301,7 +301,7 @@ def run(scenario: str | None = None, load: str | None = None, save_dir: str | No
     try:
         return app.run_loop()
     finally:
-        pygame.quit()
+        pygame.display.quit()       # (fonts stay: the theme's font cache outlives one window)
 
 
 __all__ = ["App", "run", "default_save_dir", "default_scenario_dir", "pygame_gui"]

@@ -66,7 +66,10 @@ def tension_meters(state: GameState) -> list[tuple[str, float, float, list[float
     out = []
     for pair, v in sorted(tension.items()):
         a, b = pair
-        out.append((f"{names.get(a, a)} / {names.get(b, b)}", float(v), maximum, levels))
+        label = f"{names.get(a, a)} / {names.get(b, b)}"
+        if len(label) > 22:                 # long wing names: the ids read fine
+            label = f"{a}-{b}"
+        out.append((label, float(v), maximum, levels))
     return out
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from game.actions import ACTION_TYPES, Action, action_from_dict
-from game.persistence.document import Bad, _json_type
+from game.persistence.document import Bad, _json_type, fkey
 
 MAX_INT = 2 ** 62
 MAX_STR = 200
@@ -110,7 +110,7 @@ def action_from_save(d: Any, where: str) -> Action:
             _check(d[f.name], hints.get(f.name, Any), f"{where}.{f.name}")
     extra = sorted(k for k in d if k not in names and k != "kind")
     if extra:
-        raise Bad(f"{where}.{extra[0][:40]}", f"not a field of a {kind} action")
+        raise Bad(f"{where}.{fkey(extra[0])}", f"not a field of a {kind} action")
     try:
         return action_from_dict(d)
     except KeyError as e:

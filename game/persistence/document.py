@@ -40,6 +40,16 @@ class Bad(Exception):
         self.where, self.what = where, what
 
 
+def fkey(k: str) -> str:
+    """A key from the file as it may appear in a field path: plain, or quoted when odd."""
+    return k if re.fullmatch(r"[A-Za-z0-9_\-]{1,40}", k) else json.dumps(k[:40])
+
+
+def clean(msg: str) -> str:
+    """One printable line: control and direction-changing characters escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in msg)
+
+
 # --- writing ------------------------------------------------------------------------------------
 
 def canonical(doc: dict[str, Any]) -> bytes:
@@ -121,6 +131,8 @@ def parse_bytes(data: bytes, label: str) -> dict[str, Any]:
         raise SaveError(f"{label}: is not a Deconfliction save (it is binary data)") from None
     stripped = text.lstrip()
     if not stripped.startswith("{"):
+        if ours:
+            raise SaveError(f"{label}: is corrupt: it does not start like a save document")
         if _looks_like_scenario(text):
             raise SaveError(f"{label}: is not a save: it looks like a scenario file "
                             f"(open it with --scenario)")
@@ -145,6 +157,8 @@ def parse_bytes(data: bytes, label: str) -> dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("format") != MARKER:
         if isinstance(doc, dict) and "meta" in doc and "factions" in doc:
             raise SaveError(f"{label}: is not a save: it looks like a scenario file")
+        if isinstance(doc, dict) and "seed" in doc and ("actions" in doc or "moves" in doc):
+            raise SaveError(f"{label}: is corrupt: its \"format\" marker is damaged or missing")
         raise SaveError(f"{label}: is not a Deconfliction save (no \"format\": \"{MARKER}\" header)")
     return doc
 
@@ -266,10 +280,11 @@ def check_current(doc: dict[str, Any]) -> dict[str, Any]:
     need(doc, "winner", str, "", optional=True)
     vp = need(doc, "vp", dict, "", optional=True)
     for k, x in (vp or {}).items():
-        need(vp, k, (int, float), "vp")
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+            raise Bad(f"vp.{fkey(k)}", "expected a number")
     players = need(doc, "players", dict, "")
     for fid, p in players.items():
-        where = f"players.{fid}"
+        where = f"players.{fkey(fid)}"
         if not isinstance(p, dict):
             raise Bad(where, f"expected an object, got {_json_type(p)}")
         c = need(p, "controller", str, where)

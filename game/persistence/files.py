@@ -143,6 +143,8 @@ def atomic_write(path: Path, data: bytes, *, label: str, backup: bool = True) ->
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise SaveError(f"{label}: cannot create the folder {folder}: {_reason(e)}") from None
+    except ValueError as e:                      # e.g. a NUL character in the name
+        raise SaveError(f"{label}: not a usable file name ({e})") from None
     if not folder.is_dir():
         raise SaveError(f"{label}: cannot save there: {folder} is not a folder")
     _cleanup_stale_temps(folder, path.name)

@@ -279,9 +279,12 @@ def read_save_info(path: str | Path) -> SaveInfo:
     """The header of a save (checked for damage and tampering, not replayed); SaveError if bad."""
     engine._load_plugins()
     p = Path(path).expanduser()
-    data = read_limited(p, str(path))
-    doc, version = docmod.load_document(data, str(path))
-    _parse_actions(doc, str(path))
+    try:
+        data = read_limited(p, str(path))
+        doc, version = docmod.load_document(data, str(path))
+        _parse_actions(doc, str(path))
+    except SaveError as e:
+        raise SaveError(docmod.clean(str(e))) from None
     return _info_from(p, doc, version, len(data))
 
 
@@ -392,7 +395,7 @@ def _players(doc: dict[str, Any], scn: Scenario, label: str) -> dict[str, Player
     ids = [f.id for f in scn.factions]
     unknown = sorted(set(doc["players"]) - set(ids))
     if unknown:
-        raise SaveError(f"{label}: field players.{unknown[0][:40]}: no such faction in the scenario "
+        raise SaveError(f"{label}: field players.{docmod.fkey(unknown[0])}: no such faction in the scenario "
                         f"(factions: {', '.join(ids)})")
     out = {}
     for f in scn.factions:
@@ -433,7 +436,7 @@ def load_session(path: str | Path, *, scenario_search: list[Path] | None = None)
         msg = str(e)
         if bak.is_file() and "previous version" not in msg:
             msg += f" (the previous version is kept in {bak.name})"
-        raise SaveError(msg) from None
+        raise SaveError(docmod.clean(msg)) from None
 
 
 def _load(p: Path, label: str, scenario_search: list[Path] | None) -> Session:

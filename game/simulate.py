@@ -17,8 +17,8 @@ import statistics
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from game import engine
 from game.actions import EndTurn
@@ -76,6 +76,7 @@ def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None
     illegal = 0
     illegal_examples: list[str] = []
     last_turn = state.turn
+    truncated = False
     while not state.terminal:
         fid = state.active_faction
         turn = state.turn
@@ -108,8 +109,10 @@ def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None
         if max_turns is not None and state.turn > max_turns and not state.terminal:
             state.terminal = True
             state.winner = victory.decide_winner(state)
+            truncated = True
     fids = [f.id for f in scenario.factions]
-    return {"seed": seed, "winner": state.winner, "turns": min(state.turn, scenario.meta.turns),
+    turns = max_turns if truncated else min(state.turn, scenario.meta.turns)
+    return {"seed": seed, "winner": state.winner, "turns": turns, "truncated": truncated,
             "hash": state.state_hash(), "vp": dict(zip(fids, state.vp)),
             "score": dict(zip(fids, victory.scores(state))),
             "actions": actions, "illegal": illegal, "illegal_examples": illegal_examples,

@@ -11,13 +11,13 @@ computed once and cached on the scenario; per-decision data lives in a ``Situati
 """
 from __future__ import annotations
 
+import copy
 import heapq
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from game.rules import combat, supply
+from game.rules import combat, supply, visibility
 from game.rules.terrain import tables
 from game.scenario.model import Scenario
 from game.state import GameState, Unit
@@ -32,8 +32,10 @@ class StaticData:
     """Terrain-only facts the agents use every decision, built once per scenario."""
     q: np.ndarray                     # axial q of every cell
     r: np.ndarray                     # axial r of every cell
-    obj_cells: np.ndarray             # cell of each objective
-    obj_dist: np.ndarray              # (n_obj, n_cells) movement cost from a cell to the objective
+    obj_cells: np.ndarray             # cell of each target: the objectives, then sudden-death hexes
+    obj_dist: np.ndarray              # (n_targets, n_cells) movement cost from a cell to the target
+    n_obj: int                        # how many of the targets are scenario objectives
+    sd_targets: list[tuple[int, int]]  # per extra target: (sudden-death condition index, cell)
     defence: np.ndarray               # terrain defence multiplier per cell
     passable: np.ndarray              # bool per cell
     mean_move: float                  # typical unit movement allowance
@@ -53,8 +55,9 @@ def _build_static(scn: Scenario) -> StaticData:
     hexes = [grid.hex(c) for c in range(grid.n_cells)]
     q = np.array([h.q for h in hexes], dtype=np.int32)
     r = np.array([h.r for h in hexes], dtype=np.int32)
-    cells = np.array([o.cell for o in scn.objectives], dtype=np.int64)
-    dist = np.empty((len(scn.objectives), grid.n_cells), dtype=np.float64)
+    sd_targets = [(k, c) for k, sd in enumerate(scn.sudden_death) for c in sd.control]
+    cells = np.array([o.cell for o in scn.objectives] + [c for _, c in sd_targets], dtype=np.int64)
+    dist = np.empty((len(cells), grid.n_cells), dtype=np.float64)
     cache: dict[int, np.ndarray] = {}
     for i, c in enumerate(cells.tolist()):
         if c not in cache:
@@ -66,7 +69,7 @@ def _build_static(scn: Scenario) -> StaticData:
     for spec in list(scn.units) + [s for rf in scn.reinforcements for s in rf.units]:
         if spec.faction in steps:
             steps[spec.faction] += spec.steps or scn.unit_types[spec.type].steps
-    return StaticData(q=q, r=r, obj_cells=cells, obj_dist=dist,
+    return StaticData(q=q, r=r, obj_cells=cells, obj_dist=dist, n_obj=len(scn.objectives), sd_targets=sd_targets,
                       defence=np.array(t.defence, dtype=np.float64),
                       passable=np.array([m < 99 for m in t.move_cost]),
                       mean_move=float(np.median(moves)), total_steps=steps)
@@ -139,22 +142,41 @@ def goal_scale(state: GameState, fid: str) -> float:
     return max(1.0, total)
 
 
+SUDDEN_DEATH_VALUE = 1.0        # goal units: winning (or losing) the game outright
+
+
 def objective_values(state: GameState, fid: str, rounds: float | None = None) -> np.ndarray:
-    """Goal units ``fid`` earns by holding each objective from now to the end."""
+    """Goal units ``fid`` gains by holding each target: an objective's points from now to the end;
+    a sudden-death hex, a share of winning outright (its own condition) or of not losing (a
+    rival's condition, for hexes that ``fid`` or that rival holds), larger as the condition
+    nears completion."""
+    scn = state.scenario
+    sd = static_data(scn)
     R = remaining_rounds(state) if rounds is None else rounds
     sc = goal_scale(state, fid)
-    out = np.zeros(len(state.scenario.objectives))
-    for i, o in enumerate(state.scenario.objectives):
+    out = np.zeros(len(sd.obj_cells))
+    for i, o in enumerate(scn.objectives):
         if o.factions and fid not in o.factions:
             continue
         out[i] = (o.vp_per_turn * R + o.vp_end) / sc
+    if sd.sd_targets:
+        fi = state.faction_index(fid)
+        for j, (k, cell) in enumerate(sd.sd_targets):
+            cond = scn.sudden_death[k]
+            owner = state.faction_index(cond.faction)
+            held = sum(1 for c in cond.control if int(state.control[c]) == owner)
+            share = SUDDEN_DEATH_VALUE * (held + 1) / max(1, len(cond.control))
+            if cond.faction == fid:
+                out[sd.n_obj + j] = share
+            elif not state.friendly(cond.faction, fid) and int(state.control[cell]) in (fi, owner):
+                out[sd.n_obj + j] = share
     return out
 
 
 def step_value(state: GameState, fid: str, weight: float = 0.3) -> float:
     """Goal units one strength step is worth: a share of an average objective's worth now, so
     units count for less as the end nears and the ground they hold counts for more."""
-    vals = objective_values(state, fid)
+    vals = objective_values(state, fid)[:static_data(state.scenario).n_obj]
     pos = vals[vals > 0]
     mean = float(pos.mean()) if pos.size else 1.0 / max(1, static_data(state.scenario).total_steps.get(fid, 1))
     return weight * mean
@@ -210,6 +232,21 @@ def ratio_column(ratio: float) -> int:
 
 # --- a faction's view of the board at one decision --------------------------------------------
 
+def fog_view(state: GameState, fid: str) -> GameState:
+    """What ``fid`` knows, cheaply: a shallow copy of the state without the enemy units it
+    cannot see (the same test as ``visibility.observation``).  Everything else is shared with
+    the real state, so a view is for reading only."""
+    seen = visibility.seen_ids(state, fid)
+    v = copy.copy(state)
+    v.units = {k: u for k, u in state.units.items() if k in seen or state.friendly(u.faction, fid)}
+    return v
+
+
+def others_signature(state: GameState, fid: str) -> tuple:
+    """Where the non-friendly units ``fid`` knows of stand (the key of per-turn caches)."""
+    return tuple(sorted((u.id, u.cell, u.steps) for u in state.units.values()
+                        if not state.friendly(u.faction, fid)))
+
 @dataclass
 class Situation:
     """Facts for one decision of ``fid`` on a state it may see (usually its fog observation)."""
@@ -232,13 +269,14 @@ class Situation:
     blocked: set[int] = field(default_factory=set)        # cells with non-friendly units
 
 
-def situation(state: GameState, fid: str, step_weight: float = 0.3) -> Situation:
+def situation(state: GameState, fid: str, step_weight: float = 0.3, cache: dict | None = None) -> Situation:
+    """The facts for a decision.  With ``cache`` (one dict per faction turn), the slow parts -
+    supply lines, enemy reach, objective threat - are reused while the known non-friendly
+    units stay where they were (own moves in between change them only slightly)."""
     scn = state.scenario
     sd = static_data(scn)
     fi = state.faction_index(fid)
     n = scn.grid.n_cells
-    uses = any(s.faction == fid for s in list(scn.supply_sources) + state.extra_sources)
-    ok = np.isfinite(supply.supply_map(state, fid)) if uses else np.ones(n, dtype=bool)
     enemies, rivals, stack, blocked = [], [], {}, set()
     for u in state.units.values():
         if state.friendly(u.faction, fid):
@@ -246,11 +284,21 @@ def situation(state: GameState, fid: str, step_weight: float = 0.3) -> Situation
         else:
             blocked.add(u.cell)
             (enemies if state.at_war(u.faction, fid) else rivals).append(u)
-    enemy_attack = np.zeros(n)
-    for e in enemies:
-        ut = state.utype(e)
-        radius = int(max(1, round(ut.movement / 1.5))) + max(1, ut.range)
-        enemy_attack[_disc(state, e.cell, radius)] += combat.strength(state, e, ut.attack)
+    key = others_signature(state, fid) if cache is not None else None
+    slow = cache.get("slow") if cache is not None else None
+    if slow is None or slow[0] != key:
+        uses = any(s.faction == fid for s in list(scn.supply_sources) + state.extra_sources)
+        ok = np.isfinite(supply.supply_map(state, fid)) if uses else np.ones(n, dtype=bool)
+        enemy_attack = np.zeros(n)
+        for e in enemies:
+            ut = state.utype(e)
+            radius = int(max(1, round(ut.movement / 1.5))) + max(1, ut.range)
+            enemy_attack[_disc(state, e.cell, radius)] += combat.strength(state, e, ut.attack)
+        threat = _objective_threat(state, fid, sd, enemies + rivals)
+        slow = (key, uses, ok, enemy_attack, threat)
+        if cache is not None:
+            cache["slow"] = slow
+    _, uses, ok, enemy_attack, threat = slow
     cells = sd.obj_cells
     owner = state.control[cells].astype(np.int64) if len(cells) else np.zeros(0, dtype=np.int64)
     holder: list[str | None] = [None] * len(cells)
@@ -260,10 +308,9 @@ def situation(state: GameState, fid: str, step_weight: float = 0.3) -> Situation
     for u in state.units.values():
         for i in cell_idx.get(u.cell, ()):
             holder[i] = u.faction
-    threat = _objective_threat(state, fid, sd, enemies + rivals)
+    sv = step_value(state, fid, step_weight)
     return Situation(state, fid, fi, sd, uses, ok, objective_values(state, fid), owner, holder, enemies,
-                     rivals, enemy_attack, threat, step_value(state, fid, step_weight),
-                     step_value(state, fid, step_weight), stack, blocked)
+                     rivals, enemy_attack, threat, sv, sv, stack, blocked)
 
 
 def _disc(state: GameState, cell: int, radius: int) -> list[int]:
@@ -305,7 +352,6 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
     """How good ``state`` is for ``fid``, in goal units: points banked, points the objectives it
     holds should still bring (discounted by how exposed they are), and strength in the field
     against its enemies'.  Used to compare the ends of simulated turns, so it must be cheap."""
-    scn = state.scenario
     fi = state.faction_index(fid)
     sc = goal_scale(state, fid)
     if state.terminal:
@@ -338,7 +384,7 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
         elif state.at_war(u.faction, fid):
             enemy += u.steps
     material = sit.sv * own - sit.sv_enemy * 0.8 * enemy
-    return state.vp[fi] / sc + future + material * min(1.0, R / 3.0) + 0.0 * len(scn.objectives)
+    return state.vp[fi] / sc + future + material * min(1.0, R / 3.0)
 
 
 def _nearest_own(state: GameState, fid: str, sd: StaticData, cell: int) -> int:
@@ -357,6 +403,3 @@ def seat_score(state: GameState, fid: str) -> float:
     v = state.vp[state.faction_index(fid)]
     return v / f.vp_goal if f.vp_goal > 0 else v
 
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))

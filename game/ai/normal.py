@@ -2,23 +2,28 @@
 of Battle for Wesnoth's AI).
 
 Each call to ``choose`` looks at the faction's fog-of-war view and scores three families of
-candidates against one value scale (goal units, see ``game.ai.evaluate``):
+candidates on one value scale (goal units, see ``game.ai.evaluate``):
 
 * **attacks** on visible enemy hexes, alone or combined: expected enemy steps destroyed and the
   chance to take the hex, minus expected own losses; when more attackers would improve the
   odds, the first *set-up move* into an adjacent hex is the candidate;
 * **moves** of each unit to the reachable hex that improves its position most: objectives to
-  take or garrison (worth their remaining points, discounted by travel time, shared out so that
-  units spread over objectives), danger from enemies that can reach the hex next turn, supply,
-  and weak enemies to hunt.  Damaged units weigh danger more and objectives less, and units
-  out of supply are pulled back into supply, so retreating emerges from the same scoring;
-* **air missions** offered by the air rules, if that module is present;
+  take or guard (worth their remaining points, discounted by travel time and shared out so
+  that units spread over objectives; sudden-death hexes count as a share of the game), danger
+  from enemies that can reach the hex next turn, supply, and weak enemies to hunt.  Damaged
+  units weigh danger more and objectives less, and units out of supply are charged for every
+  turn they stay out, so retreating to supply emerges from the same scoring;
+* **air missions** offered by the air rules (``game.ai.air_support``);
 
-and ``EndTurn`` when nothing is worth doing.  The result is checked against the real state
+and ``EndTurn`` when nothing is worth doing.  The pick is checked against the real state
 (``game.ai.guard``), so the agent never hands the engine an illegal action.
+
+Speed: per-turn caches keep each unit's movement search and the position terms that do not
+depend on what the other units are doing, keyed on where the known enemy units stand.
 """
 from __future__ import annotations
 
+import copy
 import random
 from dataclasses import dataclass, field, replace
 
@@ -26,9 +31,10 @@ import numpy as np
 
 from game.actions import Action, Attack, EndTurn, Move
 from game.ai import air_support
-from game.ai.evaluate import (Situation, column_loss, expect_attack, hex_dist, remaining_rounds, situation)
+from game.ai.evaluate import (Situation, column_loss, cost_field, expect_attack, fog_view, hex_dist,
+                              remaining_rounds, situation)
 from game.ai.guard import guarded
-from game.rules import combat, movement, visibility
+from game.rules import combat, movement
 from game.rules.terrain import tables
 from game.state import GameState, Unit
 
@@ -47,7 +53,7 @@ class Params:
     rival: float = 0.6           # weight of taking objectives a non-hostile rival holds
     hunt: float = 0.12           # pull towards weak visible enemies
     supply: float = 1.0          # weight of staying in supply
-    discount: float = 0.9        # per turn of travel (uncertainty) to an objective
+    discount: float = 0.9        # per turn of travel to an objective (uncertainty)
     p_attacked: float = 0.7      # how likely an enemy in reach attacks a unit
     noise: float = 0.0           # random jitter on candidate scores (search diversity)
 
@@ -58,7 +64,6 @@ class Candidate:
     action: Action
     why: str = ""
     objective: int | None = None      # the objective a move serves (shared out between units)
-    weight: float = 0.0
 
 
 @dataclass
@@ -66,6 +71,9 @@ class _TurnMemory:
     key: tuple = ()
     moves: dict[str, int] = field(default_factory=dict)      # unit -> moves made this turn
     decisions: int = 0
+    sit_cache: dict = field(default_factory=dict)            # slow situation parts
+    reach: dict[str, tuple] = field(default_factory=dict)    # unit -> (key, Reach)
+    terms: dict[str, tuple] = field(default_factory=dict)    # unit -> (key, position terms)
 
 
 class NormalAgent:
@@ -74,6 +82,8 @@ class NormalAgent:
     name = "normal"
 
     def __init__(self, seed: int = 0, params: Params | None = None, fog: bool = True, guard: bool = True):
+        """``fog``: plan on the faction's view (else on the full state); ``guard``: check each
+        pick against the real state (search rollouts, which only use ``best``, skip it)."""
         self.seed = seed
         self.rng = random.Random(seed)
         self.params = params or Params()
@@ -89,9 +99,15 @@ class NormalAgent:
         cand = self.best(state)
         self.last = cand
         action = guarded(state, cand.action, self.stats) if self.guard else cand.action
-        if isinstance(action, Move):
-            self.note_move(action.unit, cand.objective, cand.weight)
+        self.note(action, cand)
         return action
+
+    def note(self, action: Action, cand: Candidate) -> None:
+        """Remember a move that is about to be applied (moves per unit, objective assignment)."""
+        if isinstance(action, Move):
+            self.mem.moves[action.unit] = self.mem.moves.get(action.unit, 0) + 1
+            if cand.objective is not None and cand.action == action:
+                self.assign[action.unit] = cand.objective
 
     def best(self, state: GameState) -> Candidate:
         """The best-scored candidate for the active faction (``EndTurn`` if none is worth it)."""
@@ -99,70 +115,80 @@ class NormalAgent:
         key = (state.seed, state.turn, state.active)
         if key != self.mem.key:
             self.mem = _TurnMemory(key=key)
+            self.assign = {u: i for u, i in self.assign.items() if u in state.units}
         self.mem.decisions += 1
-        own = [u for u in state.units.values() if u.faction == fid]
-        if self.mem.decisions > 3 * len(own) + 10:
+        n_own = sum(1 for u in state.units.values() if u.faction == fid)
+        if self.mem.decisions > 3 * n_own + 10:
             return Candidate(0.0, EndTurn(), "decision limit")
-        obs = visibility.observation(state, fid) if self.fog else state.clone()
-        cands = self.candidates(obs)
+        view = fog_view(state, fid) if self.fog else state
+        cands = self.candidates(view)
         if not cands:
             return Candidate(0.0, EndTurn(), "nothing worth doing")
         return max(cands, key=lambda c: c.score)
 
     # --- candidates ----------------------------------------------------------------------------
-    def candidates(self, obs: GameState) -> list[Candidate]:
+    def candidates(self, view: GameState) -> list[Candidate]:
+        """Every candidate worth more than a trifle, scored (the view is only read)."""
         p = self.params
-        fid = obs.active_faction
-        sit = situation(obs, fid, p.step)
-        ctx = _Ctx(self, obs, sit)
+        fid = view.active_faction
+        sit = situation(view, fid, p.step, self.mem.sit_cache)
+        ctx = _Ctx(self, view, sit)
         out: list[Candidate] = []
         out.extend(ctx.attack_candidates())
         out.extend(ctx.move_candidates())
-        out.extend(air_support.air_candidates(obs, sit, p))
+        out.extend(air_support.air_candidates(view, sit, p))
         if p.noise > 0:
             for c in out:
                 c.score += self.rng.gauss(0.0, p.noise) * sit.sv
         return [c for c in out if c.score > 0.02 * sit.sv]
 
-    def note_move(self, unit: str, objective: int | None, weight: float) -> None:
-        self.mem.moves[unit] = self.mem.moves.get(unit, 0) + 1
-        if objective is not None:
-            self.assign[unit] = objective
-
 
 class _Ctx:
-    """One decision's worth of derived data (reaches, needs, fields)."""
+    """One decision's derived data: reaches, what each objective still needs, and fields."""
 
-    def __init__(self, agent: NormalAgent, obs: GameState, sit: Situation):
+    def __init__(self, agent: NormalAgent, view: GameState, sit: Situation):
         self.agent = agent
+        self.mem = agent.mem
         self.p = agent.params
-        self.obs = obs
+        self.view = view
         self.sit = sit
         self.fid = sit.fid
-        self.t = tables(obs.scenario)
-        self.limit = obs.scenario.rules.stacking
-        self.own = sorted((u for u in obs.units.values() if u.faction == self.fid), key=lambda u: u.id)
+        self.t = tables(view.scenario)
+        self.limit = view.scenario.rules.stacking
+        self.own = sorted((u for u in view.units.values() if u.faction == self.fid), key=lambda u: u.id)
+        full = frozenset(c for c, k in sit.stack.items() if k >= self.limit)
+        others = [(o.id, o.cell, o.steps) for o in sit.enemies + sit.rivals]
         self.reach: dict[str, movement.Reach] = {}
+        self.reach_key: dict[str, tuple] = {}
         for u in self.own:
             if self._may_move(u, setup=True):
-                self.reach[u.id] = movement.reachable(obs, u, known_only=False)
+                # what can change its reach and position terms: non-friendly units near it
+                radius = int(2 * u.mp) + 8
+                local = tuple(o for o in others if hex_dist(sit.sd, o[1], u.cell) <= radius)
+                rkey = (u.cell, u.mp, local, full)
+                hit = self.mem.reach.get(u.id)
+                if hit is None or hit[0] != rkey:
+                    hit = (rkey, movement.reachable(view, u, known_only=False))
+                    self.mem.reach[u.id] = hit
+                self.reach[u.id] = hit[1]
+                self.reach_key[u.id] = rkey
         self.obj_cell_idx: dict[int, list[int]] = {}
         for i, c in enumerate(sit.sd.obj_cells.tolist()):
             self.obj_cell_idx.setdefault(c, []).append(i)
         self._base_need, self._required = self._needs()
         self._claim = self._claims()
-        self.enemy_src = {s.cell for s in list(obs.scenario.supply_sources) + obs.extra_sources
-                          if s.faction != self.fid and obs.at_war(s.faction, self.fid)}
+        self.enemy_src = {s.cell for s in list(view.scenario.supply_sources) + view.extra_sources
+                          if s.faction != self.fid and view.at_war(s.faction, self.fid)}
 
     def _may_move(self, u: Unit, setup: bool = False) -> bool:
         if u.attacked or u.static or u.mp <= 0 or u.steps <= 0:
             return False
-        n = self.agent.mem.moves.get(u.id, 0)
-        return n < (2 if setup else 1)
+        return self.mem.moves.get(u.id, 0) < (2 if setup else 1)
 
     # --- objectives: what each still needs ---------------------------------------------------
     def _needs(self) -> tuple[np.ndarray, np.ndarray]:
-        sit, obs = self.sit, self.obs
+        """Per objective: how much it wants units (0..1) and how many it takes to serve it."""
+        sit, view = self.sit, self.view
         n = len(sit.values)
         need = np.zeros(n)
         required = np.ones(n)
@@ -171,38 +197,46 @@ class _Ctx:
                 continue
             owner = int(sit.obj_owner[i])
             holder = sit.obj_holder[i]
+            cell = int(sit.sd.obj_cells[i])
             if owner == sit.fi:
-                if holder is not None and obs.friendly(holder, self.fid):
-                    need[i] = sit.threat[i] * self.p.garrison       # the unit on it is the guard
-                else:
-                    need[i] = sit.threat[i] * self.p.garrison
+                need[i] = sit.threat[i] * self.p.garrison
+                # enough guards that enemies in reach cannot attack it at 2:1 or better
+                pressure = sit.enemy_attack[cell] / (2.0 * 5.0 * self.t.defence[cell])
+                required[i] = float(min(self.limit, max(1, int(np.ceil(pressure)))))
                 continue
-            if holder is not None and not obs.friendly(holder, self.fid):
-                if obs.at_war(holder, self.fid):
+            if holder is not None and not view.friendly(holder, self.fid):
+                if view.at_war(holder, self.fid):
                     need[i] = 1.0
-                    cell = int(sit.sd.obj_cells[i])
-                    dfn = sum(combat.strength(obs, d, obs.utype(d).defence)
-                              for d in combat.defenders_at(obs, cell, self.fid))
+                    dfn = sum(combat.strength(view, d, view.utype(d).defence)
+                              for d in combat.defenders_at(view, cell, self.fid))
                     required[i] = max(1.0, 2.0 * dfn * self.t.defence[cell] / 4.0)
                 continue                                              # a rival's garrison: leave it
-            owner_fid = obs.scenario.factions[owner].id if owner >= 0 else None
-            hostile_owner = owner_fid is None or obs.at_war(owner_fid, self.fid)
+            owner_fid = view.scenario.factions[owner].id if owner >= 0 else None
+            hostile_owner = owner_fid is None or view.at_war(owner_fid, self.fid)
             need[i] = 1.0 if hostile_owner else self.p.rival
         return need, required
 
     def _claims(self) -> np.ndarray:
-        """Weight already at or sent to each objective (units within one hex count)."""
-        n = len(self.sit.values)
-        claim = np.zeros(n)
-        assign = self.agent.assign
+        """Weight already serving each objective (see ``_contrib``)."""
+        claim = np.zeros(len(self.sit.values))
         for u in self.own:
-            near = self._near_objectives(u.cell)
-            for i in near:
-                claim[i] += self._weight(u)
-            i = assign.get(u.id)
-            if i is not None and i < n and i not in near:
-                claim[i] += self._weight(u)
+            for i, w in self._contrib(u).items():
+                claim[i] += w
         return claim
+
+    def _contrib(self, u: Unit) -> dict[int, float]:
+        """What ``u`` does for each objective now: it guards a held one it stands on, is about
+        to take an unheld one it stands next to, or is heading for the one it was sent to."""
+        out: dict[int, float] = {}
+        w = self._weight(u)
+        fi = self.sit.fi
+        for i in self._near_objectives(u.cell):
+            if int(self.sit.obj_owner[i]) != fi or int(self.sit.sd.obj_cells[i]) == u.cell:
+                out[i] = w
+        i = self.agent.assign.get(u.id)
+        if i is not None and i < len(self.sit.values) and i not in out:
+            out[i] = w
+        return out
 
     def _near_objectives(self, cell: int) -> list[int]:
         out = list(self.obj_cell_idx.get(cell, ()))
@@ -211,20 +245,17 @@ class _Ctx:
         return out
 
     def _weight(self, u: Unit) -> float:
-        return u.steps / self.obs.utype(u).steps
+        return u.steps / self.view.utype(u).steps
 
     def target_values(self, u: Unit) -> np.ndarray:
-        """Per objective: what ``u`` going there is worth now (value x need left for it)."""
+        """Per objective: what ``u`` going there is worth now (value x the need others leave)."""
         claim = self._claim.copy()
-        near = self._near_objectives(u.cell)
-        for i in near:
-            claim[i] -= self._weight(u)                              # its own presence
+        for i, w in self._contrib(u).items():
+            claim[i] -= w                                            # what others do, not itself
         mine_i = self.agent.assign.get(u.id)
-        if mine_i is not None and mine_i < claim.size and mine_i not in near:
-            claim[mine_i] -= self._weight(u)
         left = np.clip(1.0 - claim / self._required, 0.0, 1.0)
         mine = self.sit.obj_owner == self.sit.fi
-        # a held objective with a friendly guard needs no one else; an unguarded one keeps need
+        # a held objective others guard needs no one else; one still to take keeps some pull
         need = np.where(mine, self._base_need * left, self._base_need * np.maximum(left, 0.15))
         tv = self.sit.values * need
         if mine_i is not None and mine_i < tv.size:
@@ -232,43 +263,46 @@ class _Ctx:
         return tv
 
     # --- moves -----------------------------------------------------------------------------
-    def position_values(self, u: Unit, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Score of ``u`` standing on each of ``cells`` (and the objective it serves there)."""
-        obs, sit, p = self.obs, self.sit, self.p
-        ut = obs.utype(u)
-        health = u.steps / ut.steps
+    def _terms(self, u: Unit, reach: movement.Reach) -> tuple:
+        """Position terms of ``u`` over its reachable hexes that depend only on the enemies
+        and the map (cached): cells, decay matrix, trip cost matrix, fixed score, floor."""
+        key = (u.steps, u.oos_turns, u.in_supply, self.reach_key.get(u.id))
+        hit = self.mem.terms.get(u.id)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        view, sit, p = self.view, self.sit, self.p
+        ut = view.utype(u)
         damaged = u.steps <= max(1, ut.steps // 3)
-        mp_full = max(1.0, movement.movement_allowance(obs, u))
+        mp_full = max(1.0, movement.movement_allowance(view, u))
+        dests = [c for c in reach.cost if c != u.cell]
+        cells = np.array([u.cell] + dests, dtype=np.int64)
         # supply: attrition risk plus weaker moves and fights, per turn spent out of supply
         oos = np.zeros(len(cells))
         rate = 0.0
         if sit.uses_supply and not u.supply_exempt:
-            rate = sit.sv * p.supply * (obs.scenario.rules.attrition_chance * (1.0 if u.oos_turns else 0.75)
+            rate = sit.sv * p.supply * (view.scenario.rules.attrition_chance * (1.0 if u.oos_turns else 0.75)
                                         + 0.03 * u.steps)
-            oos = np.where(sit.supply_ok[cells], 0.0, rate)
-        # objectives: value x need, discounted by travel time; a trip to an objective beyond
-        # supply is charged for the turns it will spend out of supply, so a unit leaves supply
-        # only for an objective worth it (and not one hex at a time)
-        tv = self.target_values(u) * (0.35 if damaged else 1.0)
-        base = -oos
-        if tv.size:
-            turns = sit.sd.obj_dist[:, cells] / mp_full                  # (n_obj, n_cells)
-            rounds = float(remaining_rounds(obs))
+            # out of supply: charged per turn it would take to get back into supply
+            back = self._supply_dist()[cells] / mp_full
+            oos = np.where(sit.supply_ok[cells], 0.0, rate * (1.0 + np.minimum(back, 10.0)))
+        # objectives: a trip to one beyond supply is charged for the turns it will spend out of
+        # supply, so a unit leaves supply only for an objective worth it, not one hex at a time
+        if len(sit.sd.obj_cells):
+            turns = sit.sd.obj_dist[:, cells] / mp_full                  # (n_targets, n_cells)
+            rounds = float(remaining_rounds(view))
             late = np.clip((rounds - turns) / rounds, 0.0, 1.0)           # turns left to hold it
-            contrib = tv[:, None] * late * np.power(p.discount, turns) * np.where(turns < 1e-9, 1.0, 0.8)
+            decay = late * np.power(p.discount, turns) * np.where(turns < 1e-9, 1.0, 0.8)
+            decay[~np.isfinite(turns)] = 0.0
             obj_oos = ~sit.supply_ok[sit.sd.obj_cells]
-            trip = np.where(obj_oos[:, None], rate * (turns + 2.0), oos[None, :])
-            contrib = contrib - trip
-            contrib[~np.isfinite(turns)] = -np.inf
-            best_i = contrib.argmax(axis=0)
-            obj = np.maximum(contrib.max(axis=0), base)
-            best_i = np.where(contrib.max(axis=0) >= base, best_i, -1)
+            trip = np.where(obj_oos[:, None], rate * (np.minimum(turns, 50.0) + 2.0), oos[None, :])
+            trip[~np.isfinite(turns)] = np.inf
+            if damaged:
+                decay = decay * 0.35
         else:
-            best_i = np.full(len(cells), -1, dtype=np.int64)
-            obj = base
+            decay = trip = np.zeros((0, len(cells)))
         # danger: enemies that can reach the hex next turn
         att = sit.enemy_attack[cells]
-        dfn = combat.strength(obs, u, ut.defence) * sit.sd.defence[cells]
+        dfn = combat.strength(view, u, ut.defence) * sit.sd.defence[cells]
         for c_i, c in enumerate(cells.tolist()):
             if sit.stack.get(c, 0) and c != u.cell:
                 dfn[c_i] += 0.5 * ut.defence                              # a friend in the hex helps
@@ -281,20 +315,67 @@ class _Ctx:
         danger = np.where(att > 0, p.p_attacked * p.caution * sit.sv * (loss + 0.5 * kill), 0.0)
         if damaged:
             danger *= 1.8
+            contact = np.array([sum(1 for nb in self.t.neighbours[c] if nb in self._enemy_cells())
+                                for c in cells.tolist()], dtype=np.float64)
+            danger += 0.3 * p.caution * sit.sv * contact
         # hunt weak enemies (healthy, supplied units only)
         hunt = np.zeros(len(cells))
         if p.hunt > 0 and not damaged and (u.in_supply or not sit.uses_supply) and sit.enemies:
-            my_att = combat.strength(obs, u, ut.attack)
+            my_att = combat.strength(view, u, ut.attack)
             hexes = max(1.0, mp_full / 1.3)
+            qs, rs = sit.sd.q[cells], sit.sd.r[cells]
             for e in sit.enemies:
-                edef = combat.strength(obs, e, obs.utype(e).defence) * sit.sd.defence[e.cell]
+                edef = combat.strength(view, e, view.utype(e).defence) * sit.sd.defence[e.cell]
                 edge = min(1.5, my_att / max(edef, 0.1)) / 1.5
-                dq = sit.sd.q[cells] - sit.sd.q[e.cell]
-                dr = sit.sd.r[cells] - sit.sd.r[e.cell]
+                dq = qs - sit.sd.q[e.cell]
+                dr = rs - sit.sd.r[e.cell]
                 d = (np.abs(dq) + np.abs(dr) + np.abs(dq + dr)) // 2
                 v = p.hunt * sit.sv * e.steps * edge * np.power(p.discount, np.maximum(d - 1, 0) / hexes)
                 hunt = np.maximum(hunt, v)
-        return obj + hunt - danger, best_i
+        # tension: standing across the other sponsor's deconfliction line
+        cross = self._crossing()
+        if cross is not None:
+            hunt = hunt - cross[cells] * (0.3 if cross[u.cell] > 0 else 1.0)
+        terms = (cells, dests, decay, trip, hunt - danger, -oos)
+        self.mem.terms[u.id] = (key, terms)
+        return terms
+
+    def _enemy_cells(self) -> set[int]:
+        cells = getattr(self, "_ecells", None)
+        if cells is None:
+            cells = self._ecells = {e.cell for e in self.sit.enemies}
+        return cells
+
+    def _supply_dist(self) -> np.ndarray:
+        """Movement cost from each hex back to the nearest hex in supply (once per turn)."""
+        cache = self.mem.sit_cache
+        if "supply_dist" not in cache:
+            ok = np.flatnonzero(self.sit.supply_ok).tolist()
+            cache["supply_dist"] = cost_field(self.view.scenario, ok, limit=60.0) if ok else \
+                np.full(self.view.scenario.grid.n_cells, 60.0)
+            cache["supply_dist"][~np.isfinite(cache["supply_dist"])] = 60.0
+        return cache["supply_dist"]
+
+    def _crossing(self) -> np.ndarray | None:
+        cache = self.mem.sit_cache
+        if "crossing" not in cache:
+            cache["crossing"] = air_support.crossing_penalty(self.view, self.fid, self.sit.sv)
+        return cache["crossing"]
+
+    def position_values(self, u: Unit, reach: movement.Reach) -> tuple[list[int], np.ndarray, np.ndarray, tuple]:
+        """(destinations, score of standing on [start] + destinations, objective served there,
+        the parts needed to rescore a hex)."""
+        cells, dests, decay, trip, fixed, floor = self._terms(u, reach)
+        tv = self.target_values(u)
+        if tv.size:
+            contrib = tv[:, None] * decay - trip
+            top = contrib.max(axis=0)
+            best_i = np.where(top >= floor, contrib.argmax(axis=0), -1)
+            obj = np.maximum(top, floor)
+        else:
+            best_i = np.full(len(cells), -1)
+            obj = floor
+        return dests, obj + fixed, best_i, (tv, decay, trip, fixed, floor)
 
     def move_candidates(self) -> list[Candidate]:
         out = []
@@ -303,42 +384,46 @@ class _Ctx:
             reach = self.reach.get(u.id)
             if reach is None or not self._may_move(u):
                 continue
-            dests = [c for c in reach.cost if c != u.cell]
+            dests, vals, best_i, parts = self.position_values(u, reach)
             if not dests:
                 continue
-            cells = np.array([u.cell] + dests, dtype=np.int64)
-            vals, best_i = self.position_values(u, cells)
             gains = vals[1:] - vals[0]
-            # walking through objectives on the way takes them
             best = None
-            for j in np.argsort(-gains)[:6].tolist():
-                dest = dests[j]
-                path = reach.path_to(dest)
-                g = gains[j] + self._path_capture(u, path) - 0.002 * sit.sv * len(path)
+            for j in np.argsort(-gains, kind="stable")[:6].tolist():
+                path = reach.path_to(dests[j])
+                g = gains[j] - 0.002 * sit.sv * len(path)
+                taken = self._passed_objectives(path)
+                if taken:
+                    # walking through objectives takes them; they then only need a guard
+                    tv, decay, trip, fixed, floor = parts
+                    tv2 = tv.copy()
+                    for i in taken:
+                        g += sit.values[i] * self._base_need[i] * (1.0 - 0.7 * sit.threat[i])
+                        tv2[i] = sit.values[i] * sit.threat[i] * self.p.garrison
+                    col = tv2 * decay[:, j + 1] - trip[:, j + 1]
+                    g += max(float(col.max()), float(floor[j + 1])) + fixed[j + 1] - vals[j + 1]
                 if best is None or g > best[0]:
-                    best = (g, dest, path, int(best_i[j + 1]))
+                    best = (g, path, int(best_i[j + 1]))
             if best is None or best[0] <= 0:
                 continue
-            g, dest, path, obj_i = best
-            out.append(Candidate(g, Move(u.id, path), f"move {u.id} (objective {obj_i})",
-                                 obj_i if obj_i >= 0 else None, self._weight(u)))
+            g, path, obj_i = best
+            out.append(Candidate(float(g), Move(u.id, path), f"move {u.id} (objective {obj_i})",
+                                 obj_i if obj_i >= 0 else None))
         return out
 
-    def _path_capture(self, u: Unit, path: tuple[int, ...]) -> float:
-        gain = 0.0
+    def _passed_objectives(self, path: tuple[int, ...]) -> list[int]:
         sit = self.sit
+        out = []
         for c in path[:-1]:
             for i in self.obj_cell_idx.get(c, ()):
-                if int(sit.obj_owner[i]) != sit.fi and sit.values[i] > 0:
-                    gain += sit.values[i] * self._base_need[i] * (1.0 - 0.7 * sit.threat[i])
-        return gain
+                if int(sit.obj_owner[i]) != sit.fi and sit.values[i] > 0 and self._base_need[i] > 0:
+                    out.append(i)
+        return out
 
     # --- attacks ---------------------------------------------------------------------------
     def attack_candidates(self) -> list[Candidate]:
-        obs, sit, p = self.obs, self.sit, self.p
-        targets = sorted({e.cell for e in sit.enemies})
         out: list[Candidate] = []
-        for tgt in targets:
+        for tgt in sorted({e.cell for e in self.sit.enemies}):
             c = self._plan_attack(tgt)
             if c is not None:
                 out.append(c)
@@ -353,17 +438,28 @@ class _Ctx:
             v += 1.5 * sit.sv
         return v
 
+    def _guard_cost(self, u: Unit) -> float:
+        """What leaving its hex costs: the guard value of a held objective it alone holds."""
+        if self.sit.stack.get(u.cell, 0) > 1:
+            return 0.0
+        cost = 0.0
+        for i in self.obj_cell_idx.get(u.cell, ()):
+            if int(self.sit.obj_owner[i]) == self.sit.fi:
+                cost += self.sit.values[i] * self.sit.threat[i] * self.p.garrison
+        return cost
+
     def _plan_attack(self, tgt: int) -> Candidate | None:
-        obs, sit, p = self.obs, self.sit, self.p
+        """The best attack on ``tgt``: who joins (adjacent units, then units that can move next
+        to it), chosen by growing the group while the expected value improves."""
+        view, sit = self.view, self.sit
         sd = sit.sd
         ready: list[Unit] = []
         movers: list[tuple[Unit, int]] = []
-        free: dict[int, int] = {}
         adj = self.t.neighbours[tgt]
         for u in self.own:
             if u.attacked or u.steps <= 0:
                 continue
-            ut = obs.utype(u)
+            ut = view.utype(u)
             d = hex_dist(sd, u.cell, tgt)
             if 1 <= d <= max(1, ut.range):
                 ready.append(u)
@@ -371,7 +467,7 @@ class _Ctx:
             reach = self.reach.get(u.id)
             if reach is None:
                 continue
-            spots = [c for c in (adj if ut.range <= 1 else _ring_cells(obs, tgt, ut.range))
+            spots = [c for c in (adj if ut.range <= 1 else _ring_cells(view, tgt, ut.range))
                      if c in reach.cost and c != u.cell]
             if not spots:
                 continue
@@ -380,53 +476,62 @@ class _Ctx:
         if not ready and not movers:
             return None
         hv = self._hex_value(tgt)
-        ready.sort(key=lambda u: (self._on_objective(u), -combat.strength(obs, u, obs.utype(u).attack), u.id))
-        movers.sort(key=lambda m: (-combat.strength(obs, m[0], obs.utype(m[0]).attack), m[0].id))
+        strength = {u.id: combat.strength(view, u, view.utype(u).attack) for u in ready}
+        strength.update({u.id: combat.strength(view, u, view.utype(u).attack) for u, _ in movers})
+        # the first adjacent attacker advances into a won hex: put units that guard nothing first
+        ready.sort(key=lambda u: (self._guard_cost(u) > 0, -strength[u.id], u.id))
+        movers.sort(key=lambda m: (-strength[m[0].id], m[0].id))
+        pool: list[tuple[Unit, int | None]] = [(u, None) for u in ready] + list(movers)
         chosen: list[tuple[Unit, int | None]] = []
+        group: list[Unit] = []
+        used: dict[int, int] = {}
         best: tuple[float, list[tuple[Unit, int | None]]] | None = None
-        saved: dict[str, int] = {}
-        try:
-            pool: list[tuple[Unit, int | None]] = [(u, None) for u in ready] + list(movers)
-            used: dict[int, int] = {}
-            for u, spot in pool[:7]:
-                if spot is not None:
-                    if sit.stack.get(spot, 0) + used.get(spot, 0) >= self.limit:
-                        continue
-                    used[spot] = used.get(spot, 0) + 1
-                    saved[u.id] = u.cell
-                    u.cell = spot
-                chosen.append((u, spot))
-                val = self._attack_value([x for x, _ in chosen], tgt, hv)
-                if best is None or val > best[0]:
-                    best = (val, list(chosen))
-        finally:
-            for uid, c in saved.items():
-                obs.units[uid].cell = c
+        for u, spot in pool[:7]:
+            if spot is not None:
+                if sit.stack.get(spot, 0) + used.get(spot, 0) >= self.limit:
+                    continue
+                used[spot] = used.get(spot, 0) + 1
+                ghost = copy.copy(u)
+                ghost.cell = spot
+                group.append(ghost)
+            else:
+                group.append(u)
+            chosen.append((u, spot))
+            val = self._attack_value(group, tgt, hv)
+            if best is None or val > best[0]:
+                best = (val, list(chosen))
         if best is None or best[0] <= 0:
             return None
         val, plan = best
         to_move = [(u, s) for u, s in plan if s is not None]
         if not to_move:
             ids = tuple(u.id for u, _ in plan)
+            cas = air_support.cas_option(view, self.fid, tgt, sit.sv)
+            if cas is not None:
+                shift, cost = cas
+                with_cas = self._attack_value([u for u, _ in plan], tgt, hv, shift) - cost
+                if with_cas > val:
+                    return Candidate(with_cas, Attack(ids, tgt, True), f"attack {tgt} with {ids} and CAS")
             return Candidate(val, Attack(ids, tgt), f"attack {tgt} with {ids}")
         u, spot = to_move[0]
         path = self.reach[u.id].path_to(spot)
         return Candidate(0.9 * val, Move(u.id, path), f"set up attack on {tgt}")
 
-    def _attack_value(self, attackers: list[Unit], tgt: int, hv: float) -> float:
+    def _attack_value(self, attackers: list[Unit], tgt: int, hv: float, shift: int = 0) -> float:
         sit, p = self.sit, self.p
-        out = expect_attack(self.obs, attackers, tgt)
+        out = expect_attack(self.view, attackers, tgt, shift)
         weak = sum(1 for a in attackers if a.steps <= 1)
         gain = out.e_def_loss * sit.sv_enemy + out.p_destroy * 0.5 * sit.sv_enemy + out.p_vacate * hv
         cost = out.e_att_loss * sit.sv * (1.0 + 0.5 * weak / max(1, len(attackers)))
+        if not out.odds.bombard:
+            first = next((a for a in attackers if hex_dist(sit.sd, a.cell, tgt) == 1), None)
+            if first is not None:
+                cost += out.p_vacate * 0.8 * self._guard_cost(first)
         return p.aggression * gain - cost - 0.03 * sit.sv * len(attackers)
 
     def _across_river(self, cell: int, tgt: int) -> bool:
         rv = self.t.river.get((cell, tgt))
         return rv is not None and not rv[2]
-
-    def _on_objective(self, u: Unit) -> bool:
-        return u.cell in self.obj_cell_idx
 
 
 def _ring_cells(state: GameState, cell: int, radius: int) -> list[int]:

@@ -1,0 +1,202 @@
+"""The agents on tiny scenarios: sensible choices, never an illegal action, any faction."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from game import engine
+from game.actions import Attack, EndTurn, Move
+from game.ai.base import play_turn
+from game.ai.guard import is_legal
+from game.ai.hard import HardAgent
+from game.ai.normal import NormalAgent
+from game.ai.random_agent import RandomAgent
+from game.ai.registry import agent_names, make_agent
+from game.errors import DeconflictionError
+from game.rules import supply
+from game.scenario.model import Rules
+from tests.builders import barrier, cell, make
+
+
+def _turn_actions(agent, state) -> list:
+    """Play the active faction's turn with ``agent``; every action must be legal when chosen."""
+    out = []
+    fid, turn = state.active_faction, state.turn
+    for _ in range(500):
+        if state.terminal or state.active_faction != fid or state.turn != turn:
+            break
+        a = agent.choose(state)
+        assert is_legal(state, a, strict=True), a
+        engine.apply(state, a)
+        out.append(a)
+        if isinstance(a, EndTurn):
+            break
+    return out
+
+
+def test_registry_names_and_errors():
+    assert {"random", "normal", "hard"} <= set(agent_names())
+    assert isinstance(make_agent("normal", 3), NormalAgent)
+    assert isinstance(make_agent("hard", 3), HardAgent)
+    with pytest.raises(DeconflictionError, match="unknown agent"):
+        make_agent("grandmaster")
+
+
+def test_normal_prefers_good_odds_attack_over_bad_one():
+    rows = ["........", "........", "...u....", "........", "........", "........"]
+    s = make(width=8, height=6, rows=rows,
+             units=[("r1", "arm", "red", 3, 3), ("b_weak", "inf", "blue", 4, 3, 1),
+                    ("b_strong", "inf", "blue", 3, 2)])
+    st_ = engine.new_game(s, 1)
+    weak, strong = cell(s, 4, 3), cell(s, 3, 2)
+    assert strong in engine.attack_targets(st_, st_.units["r1"])      # both are attackable
+    acts = _turn_actions(NormalAgent(0), st_)
+    attacks = [a for a in acts if isinstance(a, Attack)]
+    assert attacks and attacks[0].target == weak
+    assert all(a.target != strong for a in attacks)                  # 1:1 into a city: not worth it
+
+
+def test_normal_takes_undefended_objective():
+    s = make(width=10, height=8, units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 9, 7)],
+             objectives=[("Town", 4, 1, 2, 5)], goals={"red": 10, "blue": 10})
+    st_ = engine.new_game(s, 1)
+    obj = cell(s, 4, 1)
+    assert int(st_.control[obj]) != 0
+    _turn_actions(NormalAgent(0), st_)
+    assert int(st_.control[obj]) == 0 and st_.units["r1"].cell == obj
+
+
+def test_normal_keeps_guard_on_threatened_objective():
+    s = make(width=10, height=8, units=[("r1", "inf", "red", 4, 3), ("b1", "inf", "blue", 6, 3)],
+             objectives=[("Town", 4, 3, 2, 5), ("Far", 0, 7, 1, 1)], goals={"red": 10, "blue": 10})
+    st_ = engine.new_game(s, 1)
+    _turn_actions(NormalAgent(0), st_)
+    assert st_.units["r1"].cell == cell(s, 4, 3)
+
+
+def test_normal_retreats_damaged_unit_out_of_supply():
+    s = make(width=12, height=8,
+             units=[("r1", "inf", "red", 7, 4, 1), ("r2", "inf", "red", 1, 1),
+                    ("b1", "arm", "blue", 8, 4), ("b2", "inf", "blue", 11, 7)],
+             sources=[("red", 0, 0)], rules=Rules(supply_range=5))
+    s.initial_control[cell(s, 0, 0)] = 0
+    st_ = engine.new_game(s, 1)
+    u = st_.units["r1"]
+    assert not u.in_supply
+    src = cell(s, 0, 0)
+    before = s.grid.distance(u.cell, src)
+    sm_before = supply.supply_map(st_, "red")
+    _turn_actions(NormalAgent(0), st_)
+    u = st_.units["r1"]
+    assert not u.attacked                                            # no 1-step attack on tanks
+    assert s.grid.distance(u.cell, src) < before                     # back towards supply
+    assert s.grid.distance(u.cell, st_.units["b1"].cell) > 1         # and out of contact
+    del sm_before
+
+
+def test_normal_combines_attackers_for_better_odds():
+    s = make(width=10, height=8,
+             units=[("r1", "inf", "red", 2, 3), ("r2", "inf", "red", 2, 5), ("r3", "inf", "red", 1, 4),
+                    ("b1", "inf", "blue", 4, 4, 2)],
+             objectives=[("Town", 4, 4, 3, 5)], goals={"red": 20, "blue": 20})
+    st_ = engine.new_game(s, 2)
+    acts = _turn_actions(NormalAgent(0), st_)
+    attacks = [a for a in acts if isinstance(a, Attack)]
+    assert attacks and len(attacks[0].attackers) >= 2
+    assert any(isinstance(a, Move) for a in acts[:acts.index(attacks[0])])   # set-up moves first
+
+
+def _random_tiny(seed: int):
+    rnd = random.Random(seed)
+    w, h = 9, 7
+    rows = ["".join(rnd.choice("....r~u") if 0 < c < w - 1 else "." for c in range(w)) for _ in range(h)]
+    taken = set()
+    units = []
+    for i, (fac, col) in enumerate([("red", 0), ("red", 1), ("blue", 7), ("blue", 8), ("green", 4), ("green", 5)]):
+        r = rnd.randrange(h)
+        while (col, r) in taken:
+            r = (r + 1) % h
+        taken.add((col, r))
+        rows[r] = rows[r][:col] + "." + rows[r][col + 1:]
+        units.append((f"{fac}{i}", rnd.choice(["inf", "arm", "art", "eng"]), fac, col, r))
+    objectives = [(f"O{k}", rnd.randrange(2, 7), rnd.randrange(h), 1, 2) for k in range(3)]
+    for _, c, r, _, _ in objectives:
+        rows[r] = rows[r][:c] + "." + rows[r][c + 1:]
+    s = make(width=w, height=h, rows=rows, units=units, factions=("red", "blue", "green"),
+             relations=[("red", "green", "war"), ("blue", "green", "war"), ("red", "blue", "deconflicted")],
+             rivers=[(barrier(w, h, 3), [])], hidden=("green",), turns=4, objectives=objectives,
+             sources=[("red", 0, 0), ("blue", 8, 0)], goals={"red": 10, "blue": 10, "green": 10},
+             rules=Rules(supply_range=6))
+    return s
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_normal_never_illegal_in_random_tiny_games(seed):
+    s = _random_tiny(seed)
+    state = engine.new_game(s, seed)
+    agents = {f.id: NormalAgent(seed + i) for i, f in enumerate(s.factions)}
+    agents["green"] = NormalAgent(seed, fog=True)
+    n = 0
+    while not state.terminal:
+        _turn_actions(agents[state.active_faction], state)
+        n += 1
+        assert n < 100
+    assert all(a.stats["fallbacks"] == 0 for a in agents.values())
+
+
+@pytest.mark.parametrize("seat", ["red", "blue", "green"])
+def test_normal_beats_random_in_any_seat_of_a_tiny_scenario(seat):
+    """A smoke test of strength on a scenario the agent was not written for."""
+    better = 0
+    for seed in range(3):
+        s = _random_tiny(100 + seed)
+        score = {}
+        for who in ("normal", "random"):
+            state = engine.new_game(s, seed)
+            agents = {f.id: RandomAgent(seed * 10 + i) for i, f in enumerate(s.factions)}
+            if who == "normal":
+                agents[seat] = NormalAgent(seed)
+            while not state.terminal:
+                play_turn(agents[state.active_faction], state)
+            score[who] = state.vp[state.faction_index(seat)]
+        better += score["normal"] >= score["random"]
+    assert better >= 2
+
+
+def test_hard_is_legal_deterministic_and_respects_a_zero_budget():
+    s = _random_tiny(7)
+
+    def run(seed: int, budget: float) -> tuple[list, HardAgent]:
+        state = engine.new_game(s, 5)
+        hard = HardAgent(seed, budget=budget)
+        others = {f.id: NormalAgent(i) for i, f in enumerate(s.factions)}
+        taken = []
+        while not state.terminal and state.turn <= 2:
+            fid = state.active_faction
+            if fid == "red":
+                taken += _turn_actions(hard, state)
+            else:
+                _turn_actions(others[fid], state)
+        return taken, hard
+
+    a, h1 = run(3, 60.0)
+    b, _ = run(3, 60.0)
+    assert a == b and h1.stats["searches"] >= 1 and h1.stats["fallbacks"] == 0
+    assert h1.stats["capped"] == 0
+    _, h0 = run(3, 0.0)                       # no time at all: still legal, search cut short
+    assert h0.stats["capped"] >= 1 and h0.stats["fallbacks"] == 0
+
+
+def test_agents_do_not_peek_through_fog():
+    """An unseen enemy is not attacked and does not change the normal agent's first move."""
+    s = make(width=10, height=6, units=[("r1", "arm", "red", 1, 2), ("b1", "inf", "blue", 6, 2, 1)],
+             hidden=("blue",), objectives=[("Town", 8, 2, 2, 5)], goals={"red": 10, "blue": 10})
+    st_ = engine.new_game(s, 1)
+    seen = NormalAgent(0).choose(st_)
+    s2 = make(width=10, height=6, units=[("r1", "arm", "red", 1, 2), ("b1", "inf", "blue", 9, 5, 1)],
+              hidden=("blue",), objectives=[("Town", 8, 2, 2, 5)], goals={"red": 10, "blue": 10})
+    st2 = engine.new_game(s2, 1)
+    assert NormalAgent(0).choose(st2) == seen

@@ -32,7 +32,9 @@ def sources(state: GameState, fid: str) -> list[int]:
 
 def supply_map(state: GameState, fid: str) -> np.ndarray:
     """Float array: cost of the cheapest supply line to each cell (inf where none)."""
-    return np.array(_trace(state, fid))
+    out = np.array(_trace(state, fid))
+    out[out < 0] = np.inf                 # blocked hexes are marked -inf inside the search
+    return out
 
 
 def _supply_steps(state: GameState) -> list[list[tuple[int, float]]]:
@@ -63,7 +65,8 @@ def _supply_steps(state: GameState) -> list[list[tuple[int, float]]]:
 
 
 def _trace(state: GameState, fid: str, targets: set[int] | None = None) -> list[float]:
-    """Dijkstra from the faction's working sources, as a list of costs (inf = no line).
+    """Dijkstra from the faction's working sources, as a list of costs: inf = no line,
+    -inf = a hex the line may not enter (held or occupied by an enemy at war).
 
     With ``targets`` the search stops once every target cell has a line: callers that only
     ask *whether* those cells are supplied get the same answer without the rest of the map.
@@ -72,14 +75,18 @@ def _trace(state: GameState, fid: str, targets: set[int] | None = None) -> list[
     t = tables(scn)
     n = scn.grid.n_cells
     war = [i for i, f in enumerate(scn.factions) if state.at_war(f.id, fid)]
-    control = state.control
-    enemy_held = np.isin(control, war) if war else np.zeros(n, dtype=bool)
-    blocked = set(np.flatnonzero(enemy_held).tolist())
+    if war:
+        base = np.full(n, math.inf)
+        base[np.isin(state.control, war)] = -math.inf
+        dl = base.tolist()
+    else:
+        dl = [math.inf] * n
+    # blocked hexes hold -inf, so "nd < dl[nb]" never lets a line into them
     zoc: set[int] = set()
     friendly_cells: set[int] = set()
     for u in state.units.values():
         if state.at_war(u.faction, fid):
-            blocked.add(u.cell)
+            dl[u.cell] = -math.inf
             if state.utype(u).zoc:
                 zoc.update(t.neighbours[u.cell])
         elif state.friendly(u.faction, fid):
@@ -87,7 +94,6 @@ def _trace(state: GameState, fid: str, targets: set[int] | None = None) -> list[
     zoc -= friendly_cells
     limit = scn.rules.supply_range + 1e-9
     steps = _supply_steps(state)
-    dl = [math.inf] * n
     heap = []
     for c in sources(state, fid):
         dl[c] = 0.0
@@ -95,21 +101,17 @@ def _trace(state: GameState, fid: str, targets: set[int] | None = None) -> list[
     heapq.heapify(heap)
     todo = None
     if targets is not None:
-        todo = {c for c in targets if dl[c] != 0.0}
+        todo = {c for c in targets if dl[c] == math.inf}     # not a source, not blocked
         if not todo:
             return dl
-    done = set()
     pop, push = heapq.heappop, heapq.heappush
     while heap:
         d, c = pop(heap)
-        if c in done:
-            continue
-        done.add(c)
-        if c in zoc and d > 0:
+        if d > dl[c]:
+            continue                      # a stale entry: c was reached cheaper since
+        if d > 0 and c in zoc:
             continue                      # a supply line may reach into ZOC but not through it
         for nb, step in steps[c]:
-            if nb in blocked:
-                continue
             nd = d + step
             if nd <= limit and nd < dl[nb]:
                 dl[nb] = nd
@@ -130,11 +132,12 @@ def update_supply(state: GameState, fid: str) -> list[tuple[str, bool]]:
             if u.faction == fid:
                 u.in_supply = True
         return changes
-    sm = _trace(state, fid, {u.cell for u in state.units.values() if u.faction == fid})
+    sm = _trace(state, fid, {u.cell for u in state.units.values()
+                             if u.faction == fid and not u.supply_exempt and u.airdrop_turn != state.turn})
     for u in state.units.values():
         if u.faction != fid:
             continue
-        ok = sm[u.cell] != math.inf or u.supply_exempt or u.airdrop_turn == state.turn
+        ok = 0.0 <= sm[u.cell] < math.inf or u.supply_exempt or u.airdrop_turn == state.turn
         if ok != u.in_supply:
             changes.append((u.id, ok))
         u.in_supply = ok

@@ -374,3 +374,19 @@ def test_legend_lists_terrain_symbols_and_factions() -> None:
     rect = draw_legend(surf, (10, 10), s, 290)
     assert rect.width == 290 and 150 < rect.height < 690
     assert tuple(surf.get_at((rect.x + 12, rect.bottom - 16)))[:3] == (30, 80, 200)   # last faction swatch
+
+
+def test_a_control_change_re_renders_only_the_tiles_it_touches() -> None:
+    s = make(40, 30, units=[("r1", "inf", "red", 3, 3), ("b1", "inf", "blue", 30, 20)])
+    st = engine.new_game(s)
+    view = MapView(s)
+    cam = Camera(zoom=1.0)
+    surf = pygame.Surface((1024, 768))
+    rect = pygame.Rect(0, 0, 1024, 768)
+    view.draw(surf, rect, cam, st, "red", Overlay())
+    before = set(view._comp)
+    st.control[cell(s, 10, 10)] = 0
+    view.draw(surf, rect, cam, st, "red", Overlay())
+    zi = ZOOM_LEVELS.index(1.0)
+    new = {k for k in set(view._comp) - before if k[0] == zi}
+    assert 1 <= len(new) <= 4           # the hex's tile(s), not the ~16 tiles in view

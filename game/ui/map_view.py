@@ -381,6 +381,7 @@ class _Level:
     objectives: list[tuple[int, int, pygame.Rect]]   # (objective index, cell, rect)
     stamp_half: int = 0
     last_tile: tuple[int, int] | None = None
+    tile_cells: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
     stamps: dict[tuple[int, int], pygame.Surface | None] = field(default_factory=dict)
 
 
@@ -440,6 +441,7 @@ class MapView:
         self._air_cache: tuple[Any, AirPicture | None] = (None, None)
         self._last_offset: tuple[int, int, int] = (0, 0, -1)
         self._heading: tuple[float, float] = (0.0, 0.0)
+        self._warm_done: tuple | None = None
 
     # --- geometry ----------------------------------------------------------------------
     def world_size(self) -> tuple[int, int]:
@@ -737,10 +739,26 @@ class MapView:
                 continue
             _draw_stroke(s, st, x0, y0)
 
+    def _comp_key(self, lv: _Level, tx: int, ty: int, ov: Overlay, ctrl: np.ndarray, vis: np.ndarray | None,
+                  air: AirPicture | None) -> tuple:
+        """A composite tile's cache key: control and fog of just the hexes that can show in it
+        (and their neighbours, for borders), so a move re-renders only the tiles it touched."""
+        cells = lv.tile_cells.get((tx, ty))
+        if cells is None:
+            x0, y0 = tx * TILE, ty * TILE
+            c = lv.centres
+            m = ((c[:, 0] > x0 - 2.2 * lv.r) & (c[:, 0] < x0 + TILE + 2.2 * lv.r)
+                 & (c[:, 1] > y0 - 2.2 * lv.r) & (c[:, 1] < y0 + TILE + 2.2 * lv.r))
+            cells = np.nonzero(m)[0]
+            lv.tile_cells[(tx, ty)] = cells
+        ck = hash(ctrl[cells].tobytes()) if len(cells) else 0
+        vk = None if vis is None else hash(vis[cells].tobytes())
+        air_key = air.key if (air is not None and ov.show_lines) else 0
+        return (lv.zi, tx, ty, ov.show_grid, ck, vk, air_key)
+
     def _composite_tile(self, lv: _Level, tx: int, ty: int, ov: Overlay, ctrl: np.ndarray, ctrl_key: int,
                         vis: np.ndarray | None, vis_key: Any, air: AirPicture | None) -> pygame.Surface:
-        air_key = air.key if (air is not None and ov.show_lines) else 0
-        key = (lv.zi, tx, ty, ov.show_grid, ctrl_key, vis_key, air_key)
+        key = self._comp_key(lv, tx, ty, ov, ctrl, vis, air)
         s = self._comp.get_(key)
         if s is not None:
             return s
@@ -926,18 +944,25 @@ class MapView:
         self._last_offset = (ox, oy, zi)
         if lzi == zi and (ox, oy) != (lx, ly):
             self._heading = (ox - lx, oy - ly)
-        if self._warm(lv, ov, ctrl, ctrl_key, vis, vis_key, air, tx0 - 1, ty0 - 1, tx1 + 1, ty1 + 1, t_end,
-                      self._heading):
+        sig = (zi, tx0, ty0, tx1, ty1, ov.show_grid, ov.show_lines, ctrl_key, vis_key, air.key if air else 0)
+        if sig == self._warm_done:
+            return
+        done = self._warm(lv, ov, ctrl, ctrl_key, vis, vis_key, air, tx0 - 1, ty0 - 1, tx1 + 1, ty1 + 1, t_end,
+                          self._heading)
+        if done:
             cx, cy = (ox + view_rect.width / 2) / lv.zoom, (oy + view_rect.height / 2) / lv.zoom
             for zj in (zi + 1, zi - 1):
-                if not 0 <= zj < len(ZOOM_LEVELS) or time.perf_counter() > t_end:
+                if not 0 <= zj < len(ZOOM_LEVELS):
                     continue
                 lj = self._level(zj)
                 z = lj.zoom
                 x0, y0 = int(cx * z - view_rect.width / 2), int(cy * z - view_rect.height / 2)
                 if not self._warm(lj, ov, ctrl, ctrl_key, vis, vis_key, air, x0 // TILE, y0 // TILE,
                                   (x0 + view_rect.width) // TILE, (y0 + view_rect.height) // TILE, t_end):
+                    done = False
                     break
+        if done:
+            self._warm_done = sig
 
     def _tile_count(self, lv: _Level) -> tuple[int, int]:
         """Index of the last tile column and row that holds any of the map at this level."""
@@ -951,10 +976,9 @@ class MapView:
               heading: tuple[float, float] = (0.0, 0.0)) -> bool:
         """Render missing tiles in the range until ``t_end``, those ahead of the pan first;
         True if all of them are ready."""
-        air_key = air.key if (air is not None and ov.show_lines) else 0
         ntx, nty = self._tile_count(lv)
         missing = [(tx, ty) for ty in range(max(0, y0), min(y1, nty) + 1) for tx in range(max(0, x0), min(x1, ntx) + 1)
-                   if (lv.zi, tx, ty, ov.show_grid, ctrl_key, vis_key, air_key) not in self._comp]
+                   if self._comp_key(lv, tx, ty, ov, ctrl, vis, air) not in self._comp]
         if heading != (0.0, 0.0):
             mx, my = (x0 + x1) / 2, (y0 + y1) / 2
             missing.sort(key=lambda t: -((t[0] - mx) * heading[0] + (t[1] - my) * heading[1]))

@@ -76,6 +76,8 @@ class App:
         return self.screen_stack[-1] if self.screen_stack else None
 
     def push(self, screen) -> None:
+        if self.top is not None:
+            self.top.ui.update(0.0)         # the covered screen's widgets are drawn as they are now
         self.screen_stack.append(screen)
         screen.on_enter()
 

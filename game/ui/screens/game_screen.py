@@ -135,6 +135,8 @@ class GameScreen(Screen):
             for fid, log in self.logs.items():
                 if event_seen_by(self.state, ev, fid, set(), set()):
                     log.add(ev)
+                    if not loaded and fid is not None and ev.kind == "message":
+                        self.inbox[fid].append(ev)      # the scenario's opening words, shown at once
 
     def layout(self, size: tuple[int, int]) -> None:
         self.ui.clear_and_reset()
@@ -238,6 +240,7 @@ class GameScreen(Screen):
             elif new_turn:
                 self.orders.begin_turn()
                 self.ask_requests()
+                self.show_dispatches(fid)
         else:
             if len(self.humans) >= 2 and not self._handover_shown():
                 nxt = self.next_human()
@@ -276,6 +279,14 @@ class GameScreen(Screen):
             more = len(lines) - 14
             body = "\n".join(lines[-14:]) + (f"\n(and {more} earlier)" if more > 0 else "")
             self.app.message(f"Since your last turn, {common.faction_name(self.state.scenario, fid)}", body)
+
+    def show_dispatches(self, fid: str) -> None:
+        """Solo: scenario messages since the player's last turn pop up (a tutorial's lessons)."""
+        box = self.inbox.get(fid, [])
+        msgs = [e.text for e in box if e.kind == "message" and e.text]
+        self.inbox[fid] = []
+        if msgs:
+            self.app.message(f"Turn {self.state.turn}, {self.state.date:%d %B %Y}", "\n\n".join(msgs[-4:]))
 
     def ask_requests(self) -> None:
         """ISR-lift requests addressed to the side to move: ask its human to accept or refuse."""

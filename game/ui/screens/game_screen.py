@@ -493,7 +493,8 @@ class GameScreen(Screen):
             self.b_all.enable() if len(o.attack.eligible) > len(o.attack.attackers) else self.b_all.disable()
         air = human and o.air is not None
         _show(self.b_fly, air)
-        _show(self.b_hotline, air)
+        pv = o.air.preview if air else None
+        _show(self.b_hotline, air and pv is not None and (pv.hotline_needed or pv.incident_risk_unannounced > 0))
         if air:
             self.b_fly.enable() if (o.air.action is not None and not o.air.error) else self.b_fly.disable()
         if air:

@@ -334,3 +334,35 @@ def test_replay_cursor_steps_seeks_and_continues(tmp_path):
     assert fork.state.terminal
     again = load_session(save_session(fork, tmp_path / "fork.dsave"))
     assert again.state.state_hash() == fork.state.state_hash()
+
+
+def test_save_after_load_reuses_the_replay_and_rechecks_when_it_disagrees(tmp_path):
+    from game.persistence import store
+    scn = mini_scenario(tmp_path)
+    s = new_session(scn, 13)
+    play(s, 13, until_turn=3)
+    loaded = load_session(save_session(s, tmp_path / "a.dsave"))
+    tr = store._traces[id(loaded)]
+    assert tr.state is not loaded.state and tr.actions == loaded.actions
+    play(loaded, 13, until_turn=4)
+    again = load_session(save_session(loaded, tmp_path / "b.dsave"))
+    play(s, 13, until_turn=4)
+    assert again.state.state_hash() == s.state.state_hash()
+    # a kept replay that went wrong is caught and redone from the scenario
+    next(iter(store._traces[id(again)].state.units.values())).steps += 1
+    play(again, 13, until_turn=5)
+    third = load_session(save_session(again, tmp_path / "c.dsave"))
+    play(s, 13, until_turn=5)
+    assert third.state.state_hash() == s.state.state_hash()
+    assert read_doc(tmp_path / "c.dsave")["checkpoints"] == read_doc(save_session(s, tmp_path / "d.dsave"))["checkpoints"]
+
+
+def test_kept_replay_that_cannot_continue_is_redone(tmp_path):
+    from game.persistence import store
+    scn = mini_scenario(tmp_path)
+    s = new_session(scn, 14)
+    play(s, 14, until_turn=2)
+    save_session(s, tmp_path / "a.dsave")
+    store._traces[id(s)].state.units.clear()       # every later move would be "no such unit"
+    play(s, 14, until_turn=3)
+    assert load_session(save_session(s, tmp_path / "b.dsave")).state.state_hash() == s.state.state_hash()

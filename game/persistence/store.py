@@ -64,17 +64,18 @@ _traces: dict[int, _Trace] = {}
 _trace_lock = threading.Lock()
 
 
-def _checkpoints(session: Session, label: str) -> tuple[list[dict[str, Any]], GameState]:
+def _checkpoints(session: Session, label: str, fresh: bool = False) -> tuple[list[dict[str, Any]], GameState]:
     """Per-faction-turn hashes by replaying the log on a private state.
 
     The replay is kept between calls for the same session, so autosaving every turn costs one
-    turn of replay, not the whole game.  Undo (a shorter or different log) starts afresh.
+    turn of replay, not the whole game.  Undo (a shorter or different log) or ``fresh`` starts
+    afresh from the scenario.
     """
     with _trace_lock:
         for k in [k for k, t in _traces.items() if t.ref() is None]:
             del _traces[k]
         tr = _traces.get(id(session))
-        if (tr is None or tr.ref() is not session or tr.scenario is not session.scenario
+        if (fresh or tr is None or tr.ref() is not session or tr.scenario is not session.scenario
                 or tr.seed != session.seed or len(tr.actions) > len(session.actions)
                 or session.actions[:len(tr.actions)] != tr.actions):
             st = engine.new_game(session.scenario, session.seed)
@@ -86,14 +87,18 @@ def _checkpoints(session: Session, label: str) -> tuple[list[dict[str, Any]], Ga
                 engine.apply(tr.state, a)
             except Exception as e:  # noqa: BLE001
                 _traces.pop(id(session), None)
+                if tr.actions and not fresh:       # a kept replay gone wrong: redo from scratch
+                    break
                 raise SaveError(f"{label}: cannot save: action {i} of the game does not replay "
                                 f"({type(e).__name__}: {e}); nothing was written") from None
             tr.actions.append(a)
             if isinstance(a, EndTurn):
                 tr.checkpoints.append({"ply": i + 1, "ended": mover, "turn": tr.state.turn,
                                        "hash": tr.state.state_hash()})
-        _traces[id(session)] = tr
-        return list(tr.checkpoints), tr.state
+        else:
+            _traces[id(session)] = tr
+            return list(tr.checkpoints), tr.state
+    return _checkpoints(session, label, fresh=True)
 
 
 # --- saving -------------------------------------------------------------------------------------
@@ -111,6 +116,10 @@ def _session_document(session: Session, label: str, embed: bool, note: str) -> d
         raise SaveError(f"{label}: cannot save: the note contains characters that cannot be written") from None
     checkpoints, replayed = _checkpoints(session, label)
     final = replayed.state_hash()
+    if session.state is not None and session.state.state_hash() != final:
+        # the kept replay may have started from a copy (after a load): check from scratch
+        checkpoints, replayed = _checkpoints(session, label, fresh=True)
+        final = replayed.state_hash()
     if session.state is not None and session.state.state_hash() != final:
         raise SaveError(f"{label}: cannot save: the game in memory differs from a replay of its "
                         f"actions (a determinism bug); nothing was written")
@@ -452,8 +461,10 @@ def _load(p: Path, label: str, scenario_search: list[Path] | None) -> Session:
         raise SaveError(f"{label}: the game cannot start from this scenario and seed "
                         f"({type(e).__name__}: {e})") from None
     checks = {cp["ply"]: cp["hash"] for cp in doc["checkpoints"]}
+    seen: list[dict[str, Any]] = []
     for i, a in enumerate(actions):
         where = _where(st)
+        mover = st.active_faction
         try:
             engine.apply(st, a)
         except IllegalAction as e:
@@ -464,11 +475,29 @@ def _load(p: Path, label: str, scenario_search: list[Path] | None) -> Session:
         want = checks.get(i + 1)
         if want is not None and st.state_hash() != want:
             raise SaveError(_diverged(label, doc, version, f"after actions[{i}] ({where})"))
+        if isinstance(a, EndTurn):
+            seen.append({"ply": i + 1, "ended": mover, "turn": st.turn,
+                         "hash": want if want is not None else st.state_hash()})
     if doc.get("final_hash") is not None and st.state_hash() != doc["final_hash"]:
         raise SaveError(_diverged(label, doc, version, f"at the end ({_where(st)})"))
     if doc.get("turn") is not None and doc["turn"] != st.turn:
         raise SaveError(f"{label}: field turn: says turn {doc['turn']} but the actions lead to turn {st.turn}")
-    return Session(scn, seed, players, actions, st)
+    session = Session(scn, seed, players, actions, st)
+    _remember_trace(session, seen)
+    return session
+
+
+def _remember_trace(session: Session, checkpoints: list[dict[str, Any]]) -> None:
+    """Keep the load's replay for the next save of this session (so it need not replay again).
+
+    It continues from a copy of the loaded state; ``_session_document`` re-checks from scratch
+    if that copy ever disagrees with the game being played.
+    """
+    assert session.state is not None
+    tr = _Trace(weakref.ref(session), session.scenario, session.seed, list(session.actions),
+                checkpoints, session.state.clone())
+    with _trace_lock:
+        _traces[id(session)] = tr
 
 
 def _diverged(label: str, doc: dict[str, Any], version: int, where: str) -> str:

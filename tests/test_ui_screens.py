@@ -455,3 +455,27 @@ def test_a_bug_shows_a_message_instead_of_crashing(app, paths, monkeypatch):
     app.tick(2)
     assert isinstance(app.top, MessageDialog) and "ZeroDivisionError" in app.top.body
     assert (paths["saves"] / "error.log").is_file()
+
+
+def test_event_log_keeps_each_sides_fog():
+    from game import engine
+    from game.state import GameEvent
+    from game.ui.screens.news import News, event_seen_by
+    from tests.builders import make
+    s = make(units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 8, 6), ("b2", "inf", "blue", 2, 1)],
+             hidden=("blue",))
+    st = engine.new_game(s, 1)
+    far = GameEvent("move", "b1 moves", faction="blue", data={"unit": "b1"})
+    near = GameEvent("move", "b2 moves", faction="blue", data={"unit": "b2"})
+    seen = {u.id for u in visibility.visible_units(st, "red")}
+    assert "b2" in seen and "b1" not in seen
+    assert not event_seen_by(st, far, "red", seen, seen) and event_seen_by(st, near, "red", seen, seen)
+    assert event_seen_by(st, far, "blue", set(), set())                      # own doings
+    assert event_seen_by(st, GameEvent("vp", "VP", data={}), "red", set(), set())
+    assert not event_seen_by(st, GameEvent("message", "psst", data={"faction": "blue"}), "red", set(), set())
+    news = News(st, ["red", "blue"], loaded=False)
+    news.record(st, [far, GameEvent("combat", "b1 attacks", faction="blue", data={"attackers": ["b1"],
+                                                                                   "defenders": []})], "red")
+    assert [ln.text for ln in news.log_for("red").lines if "b1" in ln.text] == []
+    assert any("b1 attacks" == ln.text for ln in news.log_for("blue").lines)
+    assert [e.text for e in news.take("blue")] == ["b1 moves", "b1 attacks"] and news.take("blue") == []

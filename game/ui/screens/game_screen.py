@@ -24,51 +24,15 @@ from game.state import GameEvent, GameState
 from game.ui import panels
 from game.ui.ai_runner import AIError, AIRunner
 from game.ui.camera import Camera
-from game.ui.map_view import MapView, Overlay
+from game.ui.map_view import Overlay
 from game.ui.orders import Orders
 from game.ui.screens import common
 from game.ui.screens.common import Screen
+from game.ui.screens.news import News
 
 TOP_H = 44
 SIDE_W = 340
 STATUS_H = 26
-PUBLIC_KINDS = {"turn", "vp", "game_over", "relation", "eliminated", "tension", "incident", "lines",
-                "line", "hotline"}
-
-
-def event_seen_by(state: GameState, ev: GameEvent, fid: str | None, before: set[str], after: set[str],
-                  vis_after: Any = None) -> bool:
-    """Could faction ``fid`` see this event happen?  ``before``/``after``: ids of units it saw
-    before and after the action (its own included)."""
-    if fid is None:
-        return True
-    if ev.faction is not None and ev.faction != "draw":
-        try:
-            if state.friendly(ev.faction, fid):
-                return True
-        except KeyError:
-            pass
-    d = ev.data or {}
-    if ev.kind == "message":
-        return d.get("faction") in (None, fid)
-    if ev.kind in PUBLIC_KINDS:
-        return True
-    seen = before | after
-    if ev.kind == "move":
-        return d.get("unit") in seen
-    if ev.kind == "combat":
-        return any(i in seen for i in list(d.get("attackers", ())) + list(d.get("defenders", ())))
-    if ev.kind == "reveal":
-        return d.get("unit") in seen or d.get("enemy") in seen
-    if ev.kind in ("reinforcement", "attrition", "supply"):
-        return d.get("unit") in after
-    for key in ("cell", "target"):
-        c = d.get(key)
-        if isinstance(c, int) and vis_after is not None and 0 <= c < len(vis_after) and bool(vis_after[c]):
-            return True
-    return False
-
-
 class GameScreen(Screen):
     name = "game"
 
@@ -89,10 +53,7 @@ class GameScreen(Screen):
         self.humans = [f.id for f in scn.factions if session.players.get(f.id) and session.players[f.id].controller == "human"]
         self.viewer: str | None = self.humans[0] if len(self.humans) == 1 else None
         self.at_screen: str | None = self.viewer     # the human currently at the keyboard
-        self.logs: dict[str | None, panels.EventLog] = {fid: panels.EventLog() for fid in self.humans}
-        self.logs[None] = panels.EventLog()
-        self.inbox: dict[str, list[GameEvent]] = {fid: [] for fid in self.humans}
-        self._seen: dict[str | None, set[str]] = {}
+        self.news = News(self.state, self.humans, loaded)
         self.agents: dict[str, Any] = {}
         self.runner: AIRunner | None = None
         self.fast = False
@@ -111,10 +72,8 @@ class GameScreen(Screen):
         self.status_until = 0.0
         self.drawn_unit_ids: list[str] = []
         self.frames = 0
-        self._log_from_state(loaded)
         self.layout(app.size)
         self._centre_start()
-        self._refresh_seen()
         self._started = False
 
     def on_enter(self) -> None:
@@ -127,16 +86,6 @@ class GameScreen(Screen):
     def state(self) -> GameState:
         assert self.session.state is not None
         return self.session.state
-
-    def _log_from_state(self, loaded: bool) -> None:
-        """Fill the logs with what already happened (a loaded game): public events only, plus
-        each faction's own."""
-        for ev in self.state.log:
-            for fid, log in self.logs.items():
-                if event_seen_by(self.state, ev, fid, set(), set()):
-                    log.add(ev)
-                    if not loaded and fid is not None and ev.kind == "message":
-                        self.inbox[fid].append(ev)      # the scenario's opening words, shown at once
 
     def layout(self, size: tuple[int, int]) -> None:
         self.ui.clear_and_reset()
@@ -269,11 +218,10 @@ class GameScreen(Screen):
         self.at_screen = fid
         self.viewer = fid
         self.orders.begin_turn()
-        self._refresh_seen()
+        self.news.refresh(self.state)
         self._centre_start()
         self.ask_requests()
-        news = [e for e in self.inbox.get(fid, []) if e.faction != fid and e.kind not in ("move", "turn")]
-        self.inbox[fid] = []
+        news = [e for e in self.news.take(fid) if e.faction != fid and e.kind not in ("move", "turn")]
         if getattr(self.app, "hotseat_summaries", True) and news and self.state.turn + self.state.active > 1:
             lines = [f"T{e.turn}: {e.text}" for e in news]
             more = len(lines) - 14
@@ -282,9 +230,7 @@ class GameScreen(Screen):
 
     def show_dispatches(self, fid: str) -> None:
         """Solo: scenario messages since the player's last turn pop up (a tutorial's lessons)."""
-        box = self.inbox.get(fid, [])
-        msgs = [e.text for e in box if e.kind == "message" and e.text]
-        self.inbox[fid] = []
+        msgs = [e.text for e in self.news.take(fid) if e.kind == "message" and e.text]
         if msgs:
             self.app.message(f"Turn {self.state.turn}, {self.state.date:%d %B %Y}", "\n\n".join(msgs[-4:]))
 
@@ -367,7 +313,7 @@ class GameScreen(Screen):
             except IllegalAction:
                 return False
             action = EndTurn()
-        visible = self._distribute(action, events)
+        visible = self.news.record(self.state, events, self.viewer)
         self.ai_highlight = None
         if visible and isinstance(action, Move) and self.viewer is not None:
             path = [e.data for e in events if e.kind == "move"]
@@ -382,35 +328,9 @@ class GameScreen(Screen):
             self._after_end_turn()
         return visible and not self._handover_shown()
 
-    # --- applying and what each side saw -------------------------------------------------------------
-    def _refresh_seen(self) -> None:
-        st = self.state
-        self._seen = {fid: {u.id for u in visibility.visible_units(st, fid)} for fid in self.humans}
-
-    def _distribute(self, action: Action, events: list[GameEvent]) -> bool:
-        """Log events for each human by what they saw; returns whether the viewer saw any."""
-        st = self.state
-        before = self._seen
-        self._refresh_seen()
-        seen_any = False
-        for fid in list(self.logs):
-            if fid is None:
-                for ev in events:
-                    self.logs[None].add(ev)
-                continue
-            vis = visibility.visible_cells(st, fid)
-            for ev in events:
-                if event_seen_by(st, ev, fid, before.get(fid, set()), self._seen.get(fid, set()), vis):
-                    self.logs[fid].add(ev)
-                    self.inbox[fid].append(ev)
-                    if fid == self.viewer and ev.kind in ("move", "combat", "reveal", "air", "reinforcement"):
-                        seen_any = True
-        if self.viewer is None and not self.humans:
-            seen_any = any(ev.kind in ("move", "combat") for ev in events)
-        return seen_any
-
+    # --- what each side saw ---------------------------------------------------------------------------
     def _on_human_applied(self, action: Action, events: list[GameEvent]) -> None:
-        self._distribute(action, events)
+        self.news.record(self.state, events, self.viewer)
         for ev in events:
             if ev.kind in ("combat", "reveal", "capture", "message", "incident", "air"):
                 self.flash(ev.text, 5)
@@ -523,7 +443,7 @@ class GameScreen(Screen):
                 self.camera.zoom_at(1.25 if event.y > 0 else 0.8, *pos)
                 self.camera.clamp(self.map.world_rect(), self.map_rect.size)
             elif self.log_rect.collidepoint(pos):
-                self.logs.get(self.viewer, self.logs[None]).scroll_by(event.y * 2)
+                self.news.log_for(self.viewer).scroll_by(event.y * 2)
 
     def _button(self, el: Any) -> None:
         o = self.orders
@@ -682,9 +602,7 @@ class GameScreen(Screen):
     def undo(self) -> None:
         last_events = [e for d in self.orders._done[-1:] for e in d.events]
         if self.orders.undo():
-            for fid, box in self.inbox.items():
-                self.inbox[fid] = [e for e in box if not any(e is x for x in last_events)]
-            self._refresh_seen()
+            self.news.forget(last_events, self.state)
 
     def arm_air(self, mission: str) -> None:
         if not self.human_turn or not self.orders.air_available():
@@ -812,7 +730,7 @@ class GameScreen(Screen):
             log_top = self.orders_rect.bottom
         log_rect = pygame.Rect(self.side.left, log_top, SIDE_W, self.log_rect.bottom - log_top)
         if log_rect.height > 70:
-            self.logs.get(self.viewer, self.logs[None]).draw(surface, log_rect)
+            self.news.log_for(self.viewer).draw(surface, log_rect)
         if self.b_strike.visible:
             wing = self.orders.wing()
             left = getattr(self.state.air, "sorties", {}).get(wing.id, 0) if wing is not None else 0

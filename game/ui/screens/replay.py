@@ -17,7 +17,8 @@ from game.ui.camera import Camera
 from game.ui.map_view import Overlay
 from game.ui.screens import common
 from game.ui.screens.common import Screen
-from game.ui.screens.game_screen import SIDE_W, STATUS_H, TOP_H, event_seen_by
+from game.ui.screens.game_screen import SIDE_W, STATUS_H, TOP_H
+from game.ui.screens.news import event_seen_by
 
 ALL = "Everyone (no fog)"
 

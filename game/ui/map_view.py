@@ -935,7 +935,10 @@ class MapView:
         if state is not None:
             self._draw_units(surface, lv, state, seen, ov, dx, dy, view_rect)
         self._draw_top(surface, lv, ctrl, dx, dy, view_rect)
-        self._draw_orders_over(surface, lv, ov, dx, dy)
+        start = None
+        if ov.path and ov.selected and state is not None and ov.selected in state.units:
+            start = state.units[ov.selected].cell
+        self._draw_orders_over(surface, lv, ov, dx, dy, start)
         surface.set_clip(old_clip)
         # use spare time: first the ring of tiles just outside the view, then the same view one
         # zoom step in and out, so panning and wheel zooming rarely wait for a tile
@@ -1071,7 +1074,8 @@ class MapView:
         self._overlay_cache = (key, val)
         return val
 
-    def _draw_orders_over(self, surface: pygame.Surface, lv: _Level, ov: Overlay, dx: float, dy: float) -> None:
+    def _draw_orders_over(self, surface: pygame.Surface, lv: _Level, ov: Overlay, dx: float, dy: float,
+                          start: int | None = None) -> None:
         r = lv.r
         n = self.grid.n_cells
         if ov.attack_targets:
@@ -1086,14 +1090,15 @@ class MapView:
                         pygame.draw.line(surface, theme.ATTACK, (cx + ax * rr * 0.62, cy + ay * rr * 0.62),
                                          (cx + ax * rr, cy + ay * rr), w)
         if ov.path:
-            pts = [tuple(lv.centres[c] + (dx, dy)) for c in ov.path if 0 <= c < n]
-            if ov.selected is None and len(pts) >= 1:
-                pass
+            cells = [c for c in ov.path if 0 <= c < n]
+            if start is not None and cells and cells[0] != start:
+                cells.insert(0, start)          # the path runs from the selected unit
+            pts = [tuple(lv.centres[c] + (dx, dy)) for c in cells]
             if len(pts) >= 2:
                 w = max(3, round(r * 0.16))
                 pygame.draw.lines(surface, (30, 24, 10), False, pts, w + 3)
                 pygame.draw.lines(surface, theme.PATH, False, pts, w)
-            for p in pts[:-1]:
+            for p in pts[1:-1]:
                 pygame.draw.circle(surface, theme.PATH, p, max(2, r * 0.12))
             if pts:
                 _arrow_head(surface, pts, r)
@@ -1101,12 +1106,15 @@ class MapView:
             pygame.draw.aalines(surface, theme.HOVER, True, (lv.corners[ov.hover] + (dx, dy)).tolist())
             pygame.draw.polygon(surface, theme.HOVER, (lv.corners[ov.hover] + (dx, dy)).tolist(), max(1, round(r * 0.07)))
         if ov.marks:
-            size = int(max(12, r * 0.62))
+            size = int(min(30, max(14, r * 0.62)))
             for c, txt in ov.marks.items():
                 if 0 <= c < n:
-                    img = theme.halo_text(str(txt), size, (255, 255, 255), (20, 20, 20), True, 2)
+                    img = theme.font(size, True).render(str(txt), True, (255, 255, 255))
                     cx, cy = lv.centres[c] + (dx, dy)
-                    surface.blit(img, img.get_rect(center=(int(cx), int(cy - r * 0.62))))
+                    box = img.get_rect(center=(int(cx), int(cy))).inflate(8, 2)
+                    pygame.draw.rect(surface, (20, 20, 24), box, border_radius=4)
+                    pygame.draw.rect(surface, theme.ATTACK, box, 1, border_radius=4)
+                    surface.blit(img, img.get_rect(center=box.center))
 
 
 # --- small drawing helpers -----------------------------------------------------------------------

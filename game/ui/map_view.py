@@ -433,7 +433,6 @@ class MapView:
         self._levels: dict[int, _Level] = {}
         self._static = _LRU(160)
         self._comp = _LRU(160)
-        self._blank: dict[int, pygame.Surface] = {}
         self._vis_cache: tuple[Any, Any] = (None, None)
         self._overlay_cache: tuple[Any, Any] = (None, None)
         self._ctrl_cache: tuple[Any, int] = (None, 0)

@@ -13,6 +13,7 @@ import pytest
 from game import engine
 from game.actions import Attack, EndTurn, Move
 from game.errors import IllegalAction
+from game.invariants import vp_from_log
 from game.rules import air, supply, visibility
 from game.rules.airspace import tension as tension_rules
 from game.rules.airspace.lines import zone_owner
@@ -198,6 +199,7 @@ def test_strike_near_other_sponsors_units_risks_an_incident():
     assert st.vp[0] == -2.0                                           # red pays incident VP
     assert tens(st) == 10 + DEFAULT_COSTS["strike"] + DEFAULT_COSTS["incident"]
     assert any(e.kind == "incident" for e in ev) and st.air.stats["incidents"] == 1
+    assert vp_from_log(st) == st.vp                                   # every VP change is in the log
 
 
 def test_no_incident_far_from_the_other_side():
@@ -220,19 +222,24 @@ def test_thresholds_fire_incidents_once_per_rise():
     out: list = []
     tension_rules.change_tension(st, PAIR, 25, out, culprit="red")
     assert [e.data["incident"] for e in out if e.kind == "incident"] == ["flares"]
+    st.log.extend(out)
     out.clear()
     tension_rules.change_tension(st, PAIR, 20, out, culprit="red")       # 55: suspension
     assert [e.data["incident"] for e in out if e.kind == "incident"] == ["suspend_sorties"]
     assert air.sorties(st, "vks") == 0 and st.air.suspended == {"vks": (1, 0)}
     assert "coal" not in st.air.suspended                            # only the culprit's wing
+    st.log.extend(out)
     out.clear()
     tension_rules.change_tension(st, PAIR, -30, out)                 # 25: re-arms 30 and 50
     tension_rules.change_tension(st, PAIR, 10, out, culprit="blue")  # 35: flares again
     assert [e.data["incident"] for e in out if e.kind == "incident"] == ["flares"]
+    st.log.extend(out)
     out.clear()
     tension_rules.change_tension(st, PAIR, 40, out, culprit="blue")  # 75: suspension + VP
     kinds = [e.data["incident"] for e in out if e.kind == "incident"]
     assert kinds == ["suspend_sorties", "vp_penalty"] and st.vp[1] == -5.0
+    st.log.extend(out)
+    assert vp_from_log(st) == st.vp
     out.clear()
     tension_rules.change_tension(st, PAIR, 500, out, culprit="blue")  # capped at 100: war
     assert tens(st) == 100 and st.relation("red", "blue") == "war"

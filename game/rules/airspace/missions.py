@@ -28,6 +28,7 @@ from game.rules.airspace.airstate import Queued, Reveal, air_spec, pair_key
 from game.rules.airspace.tension import change_tension, hotline_up, paired
 from game.rules.terrain import tables
 from game.scenario.air_section import MISSIONS, AirSpec, WingSpec
+from game.scenario.model import Effect
 from game.state import GameEvent, GameState, Unit
 
 MISSION_NAMES = {"strike": "strike", "cas": "close air support", "isr": "ISR", "airdrop": "airdrop"}
@@ -336,7 +337,6 @@ def _incident_roll(state: GameState, p: Plan, out: list[GameEvent]) -> None:
     if victim.steps <= 0:
         del state.units[victim.id]
     fi = state.faction_index(p.faction)
-    state.vp[fi] -= spec.tension.incident_vp
     state.air.bump("incidents")
     vw = spec.wing_of(victim.faction)
     out.append(GameEvent("incident", f"Incident: {p.wing.name} {MISSION_NAMES[p.mission]} hits {victim.name} "
@@ -344,6 +344,9 @@ def _incident_roll(state: GameState, p: Plan, out: list[GameEvent]) -> None:
                                      f"-{spec.tension.incident_vp:g} VP",
                          faction=p.faction, data={"incident": "friendly_fire", "victim": victim.id,
                                                   "target": p.target, "wing": p.wing.id}))
+    if spec.tension.incident_vp:
+        ev_rules.EFFECT_HANDLERS["vp"](
+            state, Effect("vp", {"faction": p.faction, "amount": -spec.tension.incident_vp}), out)
     if vw is not None:
         change_tension(state, pair_key(p.wing.id, vw.id), spec.tension.costs["incident"], out,
                        culprit=p.faction, reason=f"{p.wing.name} hit {victim.name}")

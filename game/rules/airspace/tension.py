@@ -90,8 +90,8 @@ def fire_incident(state: GameState, pair: Pair, th: Threshold, out: list[GameEve
         data["wings"] = wings
     elif th.incident == "vp_penalty":
         payers = [culprit] if th.who == "culprit" and culprit else _pair_factions(spec, pair)
-        for fid in payers:
-            state.vp[state.faction_index(fid)] -= th.amount
+        for fid in payers:          # through the vp effect, so the log accounts for every point
+            ev_rules.EFFECT_HANDLERS["vp"](state, Effect("vp", {"faction": fid, "amount": -th.amount}), out)
         text = text or f"Incident: {', '.join(payers)} lose {th.amount:g} VP."
         data["factions"] = payers
     elif th.incident == "hotline_down":

@@ -33,6 +33,8 @@ from game.ui.screens.news import News
 TOP_H = 44
 SIDE_W = 340
 STATUS_H = 26
+
+
 class GameScreen(Screen):
     name = "game"
 
@@ -222,7 +224,9 @@ class GameScreen(Screen):
         self._centre_start()
         self.ask_requests()
         news = [e for e in self.news.take(fid) if e.faction != fid and e.kind not in ("move", "turn")]
-        if getattr(self.app, "hotseat_summaries", True) and news and self.state.turn + self.state.active > 1:
+        if not getattr(self.app, "hotseat_summaries", True):
+            news = [e for e in news if e.kind == "message"]     # scenario messages are always shown
+        if news and self.state.turn + self.state.active > 1:
             lines = [f"T{e.turn}: {e.text}" for e in news]
             more = len(lines) - 14
             body = "\n".join(lines[-14:]) + (f"\n(and {more} earlier)" if more > 0 else "")

@@ -7,12 +7,13 @@ loads is the game that was saved, on any machine with the same rules.
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import hashlib
 import os
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -289,12 +290,27 @@ def read_save_info(path: str | Path) -> SaveInfo:
     engine._load_plugins()
     p = Path(path).expanduser()
     try:
+        st = os.stat(p)
+        key: tuple | None = (os.path.abspath(p), st.st_ino, st.st_size, st.st_mtime_ns)
+    except (OSError, ValueError):
+        key = None
+    if key is not None and key in _info_cache:
+        return replace(copy.deepcopy(_info_cache[key]), path=p)
+    try:
         data = read_limited(p, str(path))
         doc, version = docmod.load_document(data, str(path))
         _parse_actions(doc, str(path))
     except SaveError as e:
         raise SaveError(docmod.clean(str(e))) from None
-    return _info_from(p, doc, version, len(data))
+    info = _info_from(p, doc, version, len(data))
+    if key is not None:
+        if len(_info_cache) > 256:
+            _info_cache.clear()
+        _info_cache[key] = copy.deepcopy(info)
+    return info
+
+
+_info_cache: dict[tuple, SaveInfo] = {}     # (path, inode, size, mtime) -> header: menus re-list often
 
 
 def list_saves(save_dir: str | Path | None = None) -> list[SaveInfo]:

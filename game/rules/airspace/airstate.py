@@ -66,17 +66,14 @@ class AirState:
     schedule_done: int = 0                                         # air.schedule entries already fired
     stats: dict[str, int] = field(default_factory=dict)            # announced / unannounced / incidents ...
     pending_events: list[Any] = field(default_factory=list)        # events raised inside combat, flushed after
-    _rev_cache: dict[str, set[int]] = field(default_factory=dict, repr=False)
+    _rev_cache: dict[str, frozenset[int]] = field(default_factory=dict, repr=False)
 
     # --- fog ---------------------------------------------------------------------------
-    def revealed_cells(self, fid: str) -> set[int]:
+    def revealed_cells(self, fid: str) -> frozenset[int]:
         """Cells ``fid`` sees by ISR (and by the other side's hotline notices) right now."""
         got = self._rev_cache.get(fid)
         if got is None:
-            got = set()
-            for r in self.reveals:
-                if r.viewer == fid:
-                    got |= r.cells
+            got = frozenset().union(*[r.cells for r in self.reveals if r.viewer == fid])
             self._rev_cache[fid] = got
         return got
 

@@ -590,7 +590,11 @@ def _variants(state: GameState, wing: WingSpec, mission: str, target: int) -> li
         return []
     out = []
     if p.other is None:
-        if p.problem is None:
+        quiet = AirMission(wing.id, mission, target, False, False)
+        if plan(state, quiet).problem is None:
+            out.append(quiet)
+        # contested airspace near the other side's troops: announcing halves the incident risk
+        if p.notify and p.near and p.problem is None:
             out.append(base)
         return out
     for a in (base, AirMission(wing.id, mission, target, True, True), AirMission(wing.id, mission, target, False, False)):
@@ -601,8 +605,9 @@ def _variants(state: GameState, wing: WingSpec, mission: str, target: int) -> li
 
 def air_actions_for(state: GameState, limit: int = 40) -> list[Action]:
     """Candidate air actions for the active faction: answers to requests, airdrops to cut-off
-    units, strikes on seen enemies, ISR over objectives it does not hold, CAS bookings where the
-    hotline matters.  Every action returned is legal now."""
+    units, ISR over objectives it does not hold, strikes on seen enemies (nearest to its troops
+    first), CAS bookings where the hotline matters.  Where the hotline matters each mission
+    comes announced, announced-and-waiting and unannounced.  Every action returned is legal now."""
     spec = air_spec(state.scenario)
     if spec is None or state.air is None or state.terminal:
         return []
@@ -618,8 +623,14 @@ def air_actions_for(state: GameState, limit: int = 40) -> list[Action]:
     for cell in sorted({u.cell for u in own if not u.in_supply or u.supply_exempt}):
         if not any(u.airdrop_turn == state.turn for u in own if u.cell == cell):
             acts += _variants(state, wing, "airdrop", cell)
-    vis = visibility.visible_cells(state, fid)
     own_cells = [u.cell for u in own]
+    fi = state.faction_index(fid)
+    revealed = state.air.revealed_cells(fid)
+    isr = [o.cell for o in state.scenario.objectives if int(state.control[o.cell]) != fi and o.cell not in revealed]
+    isr.sort(key=lambda c: (min((grid.distance(c, o) for o in own_cells), default=0), c))
+    for cell in isr[:3]:
+        acts += _variants(state, wing, "isr", cell)
+    vis = visibility.visible_cells(state, fid)
     seen = sorted({e.cell for e in state.units.values() if state.at_war(e.faction, fid)
                    and visibility.unit_visible(state, e, fid, vis, own_cells)})
     # nearest to own troops first: that is where air power helps the ground battle
@@ -628,12 +639,6 @@ def air_actions_for(state: GameState, limit: int = 40) -> list[Action]:
         acts += _variants(state, wing, "strike", cell)
         if lines.zone_owner(state, cell) not in (None, wing.id) and any(grid.distance(cell, o) == 1 for o in own_cells):
             acts += [a for a in _variants(state, wing, "cas", cell) if a.announce]
-    fi = state.faction_index(fid)
-    revealed = state.air.revealed_cells(fid)
-    isr = [o.cell for o in state.scenario.objectives if int(state.control[o.cell]) != fi and o.cell not in revealed]
-    isr.sort(key=lambda c: (min((grid.distance(c, o) for o in own_cells), default=0), c))
-    for cell in isr[:3]:
-        acts += _variants(state, wing, "isr", cell)
     return acts[:limit]
 
 

@@ -224,13 +224,15 @@ class GameScreen(Screen):
         self._centre_start()
         self.ask_requests()
         news = [e for e in self.news.take(fid) if e.faction != fid and e.kind not in ("move", "turn")]
-        if not getattr(self.app, "hotseat_summaries", True):
+        first = self.state.turn + self.state.active <= 1
+        if first or not getattr(self.app, "hotseat_summaries", True):
             news = [e for e in news if e.kind == "message"]     # scenario messages are always shown
-        if news and self.state.turn + self.state.active > 1:
+        if news:
             lines = [f"T{e.turn}: {e.text}" for e in news]
             more = len(lines) - 14
             body = "\n".join(lines[-14:]) + (f"\n(and {more} earlier)" if more > 0 else "")
-            self.app.message(f"Since your last turn, {common.faction_name(self.state.scenario, fid)}", body)
+            who = common.faction_name(self.state.scenario, fid)
+            self.app.message(f"{who}: the opening situation" if first else f"Since your last turn, {who}", body)
 
     def show_dispatches(self, fid: str) -> None:
         """Solo: scenario messages since the player's last turn pop up (a tutorial's lessons)."""

@@ -187,6 +187,121 @@ def _unit(state: GameState, uid: str) -> Unit:
     return u
 
 
+class _MoveView:
+    """One pass over the units for a move by ``unit``: what its faction knows near the path
+    (fog of war, as ``visibility.seen_ids`` decides it) and the truth the walk runs into.
+
+    A move only needs visibility for units next to its path and around where it ends, so
+    this answers per unit instead of working out the faction's whole view.
+    """
+
+    def __init__(self, state: GameState, unit: Unit):
+        scn = state.scenario
+        fid = unit.faction
+        self.state, self.unit, self.fid = state, unit, fid
+        self.nb = tables(scn).neighbours
+        self.friendly = {f.id: state.friendly(f.id, fid) for f in scn.factions}
+        self.war = {f.id: state.at_war(f.id, fid) for f in scn.factions}
+        self.hidden = {f.id for f in scn.factions if f.hidden}
+        self.types = scn.unit_types
+        self.fcells: dict[int, list[Unit]] = {}          # friendly units (the mover too) by hex
+        self.stack: dict[int, int] = {}                  # friendly units but the mover, by hex
+        self.others: dict[int, list[Unit]] = {}          # non-friendly units by hex, in unit order
+        self.occupied: dict[int, Unit] = {}              # truth: last non-friendly unit in each hex
+        self.zoc_src: dict[int, tuple[int, Unit]] = {}   # truth: first ZOC-casting enemy per hex
+        self.max_sight = 0
+        for i, o in enumerate(state.units.values()):
+            fr = self.friendly.get(o.faction)
+            if fr if fr is not None else state.friendly(o.faction, fid):
+                self.fcells.setdefault(o.cell, []).append(o)
+                if o.id != unit.id:
+                    self.stack[o.cell] = self.stack.get(o.cell, 0) + 1
+                sight = self.types[o.type].sight
+                if sight > self.max_sight:
+                    self.max_sight = sight
+                continue
+            self.others.setdefault(o.cell, []).append(o)
+            self.occupied[o.cell] = o
+            if self._at_war(o) and self.types[o.type].zoc and o.cell not in self.zoc_src:
+                self.zoc_src[o.cell] = (i, o)
+        self.spotted = state.spotted.get(fid, ())
+        self._isr: set[int] | None = None
+        self._sees: dict[str, bool] = {}
+
+    def _at_war(self, o: Unit) -> bool:
+        w = self.war.get(o.faction)
+        return w if w is not None else self.state.at_war(o.faction, self.fid)
+
+    @property
+    def isr(self) -> set[int]:
+        if self._isr is None:
+            self._isr = visibility.isr_cells(self.state, self.fid)
+        return self._isr
+
+    def sees(self, o: Unit) -> bool:
+        """Whether the mover's faction sees non-friendly ``o`` (before the move)."""
+        got = self._sees.get(o.id)
+        if got is None:
+            got = self._sees[o.id] = self._compute_sees(o)
+        return got
+
+    def _compute_sees(self, o: Unit) -> bool:
+        if o.id in self.spotted or o.cell in self.isr:
+            return True
+        st = self.state
+        if o.faction in self.hidden:
+            return any(c in self.fcells for c in visibility._disc_set(st, o.cell, 1))
+        grid = st.scenario.grid
+        for c in visibility._disc_set(st, o.cell, self.max_sight):
+            for f in self.fcells.get(c, ()):
+                if grid.distance(c, o.cell) <= self.types[f.type].sight:
+                    return True
+        return False
+
+    def known_blocked(self, cell: int) -> bool:
+        """A unit the faction sees, not friendly to it, stands in ``cell``."""
+        return any(self.sees(o) for o in self.others.get(cell, ()))
+
+    def known_zoc(self, cell: int) -> bool:
+        """``cell`` is in the zone of control of an enemy the faction sees."""
+        for nb in self.nb[cell]:
+            for o in self.others.get(nb, ()):
+                if self._at_war(o) and self.types[o.type].zoc and self.sees(o):
+                    return True
+        return False
+
+    def zoc_at(self, cell: int) -> Unit | None:
+        """Truth: the first enemy (in unit order) whose zone of control covers ``cell``."""
+        best = None
+        for nb in self.nb[cell]:
+            v = self.zoc_src.get(nb)
+            if v is not None and (best is None or v[0] < best[0]):
+                best = v
+        return None if best is None else best[1]
+
+    def revealed_at(self, cell: int) -> list[str]:
+        """Ids of units first seen because the mover now stands in ``cell`` (nothing else moved)."""
+        st = self.state
+        sight = self.types[self.unit.type].sight
+        near = visibility._disc_set(st, cell, 1)
+        far = visibility._disc_set(st, cell, sight)
+        out = []
+        for c in visibility._disc_set(st, cell, max(sight, 1)):
+            for o in self.others.get(c, ()):
+                if o.cell in (near if o.faction in self.hidden else far) and not self.sees(o):
+                    out.append(o.id)
+        return sorted(out)
+
+
+def _capture_cells(scn: Scenario) -> frozenset[int]:
+    """Hexes whose capture may fire a scenario event."""
+    got = scn.extra.get("_capture_cells")
+    if got is None:
+        got = frozenset(ev.trigger.cell for ev in scn.events if ev.trigger.kind == "captured")
+        scn.extra["_capture_cells"] = got
+    return got
+
+
 def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
     u = _unit(state, mv.unit)
     if not mv.path:
@@ -195,55 +310,34 @@ def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
         raise IllegalAction(f"{u.name} cannot move now")
     path = tuple(int(c) for c in mv.path)
     fid = u.faction
-    seen_before = _seen_enemies(state, fid)
-    _validate_path(state, u, path, seen_before)
+    view = _MoveView(state, u)
+    _validate_path(state, u, path, view)
     fi = state.faction_index(fid)
-    scn = state.scenario
-    grid_nb = tables(scn).neighbours
+    # a captured hex may fire events that change who is where or friendly: then compare the
+    # faction's whole view before and after; otherwise only the mover's new hex reveals
+    capture = _capture_cells(state.scenario)
+    seen_before = _seen_enemies(state, fid) if any(c in capture for c in path) else None
     # walk the path against the truth: stop on contact with unseen enemies
-    friendly = {f.id: state.friendly(f.id, fid) for f in scn.factions}
-    war = {f.id: state.at_war(f.id, fid) for f in scn.factions}
-    types = scn.unit_types
-    occupied: dict[int, Unit] = {}
-    zoc_src: dict[int, tuple[int, Unit]] = {}      # cell -> (order, first ZOC-casting enemy there)
-    for i, o in enumerate(state.units.values()):
-        fr = friendly.get(o.faction)
-        if fr if fr is not None else state.friendly(o.faction, fid):
-            continue
-        occupied[o.cell] = o
-        if (war[o.faction] if o.faction in war else state.at_war(o.faction, fid)) and types[o.type].zoc:
-            if o.cell not in zoc_src:
-                zoc_src[o.cell] = (i, o)
-
-    def zoc_at(c: int) -> Unit | None:
-        """The first enemy (in unit order) whose zone of control covers ``c``."""
-        best = None
-        for nb in grid_nb[c]:
-            v = zoc_src.get(nb)
-            if v is not None and (best is None or v[0] < best[0]):
-                best = v
-        return None if best is None else best[1]
-
     cur = u.cell
     spent = 0.0
     walked: list[int] = []
     stopped = None
     last = path[-1]
     for nxt in path:
-        if nxt in occupied:
-            stopped = occupied[nxt]
+        if nxt in view.occupied:
+            stopped = view.occupied[nxt]
             break
         spent += movement.step_cost(state, u, cur, nxt)
         cur = nxt
         walked.append(cur)
         if cur != last:
-            z = zoc_at(cur)
+            z = view.zoc_at(cur)
             if z is not None:
                 stopped = z
                 break
     start = u.cell
     u.cell = cur
-    if stopped is not None or (walked and zoc_at(walked[-1]) is not None):
+    if stopped is not None or (walked and view.zoc_at(walked[-1]) is not None):
         u.mp = 0.0
     else:
         u.mp = max(0.0, u.mp - spent)
@@ -252,7 +346,10 @@ def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
         if old != fi:
             state.control[c] = fi
             ev_rules.fire_capture_events(state, c, fid, out)
-    revealed = sorted(_seen_enemies(state, fid) - seen_before)
+    if seen_before is not None:
+        revealed = sorted(_seen_enemies(state, fid) - seen_before)
+    else:
+        revealed = view.revealed_at(cur)
     if stopped is not None:
         state.spotted.setdefault(fid, set()).add(stopped.id)
         if stopped.id not in revealed:
@@ -271,30 +368,32 @@ def _seen_enemies(state: GameState, fid: str) -> set[str]:
     return visibility.seen_ids(state, fid)
 
 
-def _validate_path(state: GameState, u: Unit, path: tuple[int, ...], seen: set[str] | None = None) -> None:
+def _validate_path(state: GameState, u: Unit, path: tuple[int, ...], view: _MoveView | None = None) -> None:
     """The path must be legal as the mover's faction knows the map (see movement.reachable)."""
     t = tables(state.scenario)
     n = state.scenario.grid.n_cells
-    blocked, zoc, stack = movement.blockers(state, u, known_only=True, seen=seen)
+    if view is None:
+        view = _MoveView(state, u)
     cur = u.cell
     cost = 0.0
+    final = len(path) - 1
     for i, nxt in enumerate(path):
         if not (0 <= nxt < n) or nxt not in t.neighbours[cur]:
             raise IllegalAction(f"path step {i} is not adjacent")
-        if nxt in blocked:
+        if view.known_blocked(nxt):
             raise IllegalAction("path enters a hex held by another faction's units")
         s = movement.step_cost(state, u, cur, nxt)
         if s >= movement.IMPASSABLE:
             raise IllegalAction("path enters impassable terrain")
         cost += s
-        if nxt in zoc and i != len(path) - 1:
+        if i != final and view.known_zoc(nxt):
             raise IllegalAction("path continues through an enemy zone of control")
         cur = nxt
     if cost > u.mp + 1e-9:
         first_step_ok = len(path) == 1 and u.mp >= movement.movement_allowance(state, u) - 1e-9
         if not first_step_ok:
             raise IllegalAction(f"path costs {cost:g} movement points, {u.mp:g} left")
-    if stack.get(path[-1], 0) >= state.scenario.rules.stacking:
+    if view.stack.get(path[-1], 0) >= state.scenario.rules.stacking:
         raise IllegalAction("stacking limit reached in the destination hex")
     if len(set(path)) != len(path) or u.cell in path:
         raise IllegalAction("path revisits a hex")

@@ -10,7 +10,6 @@ place, to show the harness catches a non-atomic save.  POSIX only.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import signal
 import subprocess

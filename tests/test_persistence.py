@@ -366,3 +366,30 @@ def test_kept_replay_that_cannot_continue_is_redone(tmp_path):
     store._traces[id(s)].state.units.clear()       # every later move would be "no such unit"
     play(s, 14, until_turn=3)
     assert load_session(save_session(s, tmp_path / "b.dsave")).state.state_hash() == s.state.state_hash()
+
+
+def test_no_permission_leaves_old_file(tmp_path, monkeypatch):
+    s, p, old = _good_save(tmp_path)
+    play(s, 6, until_turn=3)
+
+    def denied(*a, **k):
+        raise PermissionError(errno.EACCES, "Permission denied")
+    monkeypatch.setattr(files_mod.tempfile, "mkstemp", denied)
+    with pytest.raises(SaveError) as e:
+        save_session(s, p)
+    monkeypatch.undo()
+    assert str(e.value) == f"{p}: cannot save: permission denied"
+    assert p.read_bytes() == old
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere")
+def test_read_only_folder_leaves_old_file(tmp_path):
+    s, p, old = _good_save(tmp_path)
+    play(s, 6, until_turn=3)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(SaveError) as e:
+            save_session(s, p)
+    finally:
+        tmp_path.chmod(0o755)
+    assert "permission denied" in str(e.value) and p.read_bytes() == old

@@ -369,8 +369,11 @@ def test_ground_unit_crossing_the_line_raises_tension_once_per_turn():
     units = [("r1", "arm", "red", 3, 3), ("b1", "inf", "blue", 9, 0), ("x1", "inf", "black", 0, 7)]
     st = engine.new_game(scenario(units), 1)
     s = st.scenario
+    assert air.move_tension(st, st.units["r1"], (cell(s, 4, 3),)) == 0
+    assert air.move_tension(st, st.units["r1"], (cell(s, 4, 3), cell(s, 5, 3))) == DEFAULT_COSTS["crossing"]
     engine.apply(st, Move("r1", (cell(s, 4, 3), cell(s, 5, 3))))
     assert tens(st) == 10 + DEFAULT_COSTS["crossing"]
+    assert air.move_tension(st, st.units["r1"], (cell(s, 6, 3),)) == 0
     engine.apply(st, Move("r1", (cell(s, 6, 3),)))
     assert tens(st) == 10 + DEFAULT_COSTS["crossing"]                  # once per unit per turn
     for _ in range(3):

@@ -12,6 +12,7 @@ face for UI and AI code:
     zone_owner(state, cell) -> wing id | None     # whose airspace a hex is (None = contested)
     zones(state) -> np.ndarray                    # cell -> wing index, -1 contested
     tension(state, a, b) -> float; sorties(state, wing) -> int; wing_for(state, faction)
+    move_tension(state, unit, path) -> float      # what a ground move across a line would add
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from game.state import GameEvent, GameState
 
 __all__ = [
     "AirMission", "IsrAnswer", "AirPrediction", "AirState", "Reveal", "Queued", "predict_air",
-    "air_actions_for", "zone_owner", "zones", "tension", "sorties", "wing_for", "pending_requests",
+    "air_actions_for", "zone_owner", "zones", "tension", "sorties", "move_tension", "wing_for", "pending_requests",
     "air_spec", "pair_key",
 ]
 
@@ -41,6 +42,22 @@ def tension(state: GameState, a: str, b: str) -> float:
 
 def sorties(state: GameState, wing: str) -> int:
     return 0 if state.air is None else state.air.sorties.get(wing, 0)
+
+
+def move_tension(state: GameState, unit, path) -> float:
+    """Tension a ground move along ``path`` would add (crossing into the other sponsor's zone)."""
+    spec = air_spec(state.scenario)
+    if spec is None or state.air is None:
+        return 0.0
+    own = spec.wing_of(unit.faction)
+    if own is None or (unit.id, state.turn) in state.air.crossed:
+        return 0.0
+    z = zones(state)
+    for c in path:
+        zi = int(z[c])
+        if zi >= 0 and tension_rules.paired(spec, own.id, spec.wings[zi].id):
+            return spec.tension.costs["crossing"]
+    return 0.0
 
 
 # --- hooks ---------------------------------------------------------------------------------------

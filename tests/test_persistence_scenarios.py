@@ -101,3 +101,17 @@ def test_bundled_scenario_referenced_by_path_loads_from_anywhere(tmp_path):
     assert loaded.state.state_hash() == s.state.state_hash()
     assert read_save_info(elsewhere / "tut.dsave").scenario_name == scn.meta.name
     assert engine.new_game(loaded.scenario, 4).state_hash() == engine.new_game(scn, 4).state_hash()
+
+
+def test_another_interpreter_replays_the_same_game(tmp_path, deir):
+    """A fresh Python with another string-hash seed (as on another machine) checks the save."""
+    import subprocess
+    import sys
+    s = Session.start(deir, 9)
+    play_with_air(s, 9, until_turn=6)
+    p = save_session(s, tmp_path / "far.dsave")
+    env = dict(os.environ, PYTHONHASHSEED="12345", SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "check-save", str(p)], capture_output=True,
+                       text=True, env=env, timeout=120, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().endswith(f"hash {s.state.state_hash()}")

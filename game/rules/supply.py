@@ -94,16 +94,19 @@ def _trace(state: GameState, fid: str, targets: set[int] | None = None) -> list[
     zoc -= friendly_cells
     limit = scn.rules.supply_range + 1e-9
     steps = _supply_steps(state)
-    heap = []
-    for c in sources(state, fid):
+    srcs = sources(state, fid)
+    for c in srcs:
         dl[c] = 0.0
-        heap.append((0.0, c))
-    heapq.heapify(heap)
     todo = None
     if targets is not None:
         todo = {c for c in targets if dl[c] == math.inf}     # not a source, not blocked
         if not todo:
             return dl
+    quant = _quantised_steps(state)
+    if quant is not None:
+        return _buckets(dl, zoc, srcs, quant, limit, todo)
+    heap = [(0.0, c) for c in srcs]
+    heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     while heap:
         d, c = pop(heap)
@@ -120,6 +123,55 @@ def _trace(state: GameState, fid: str, targets: set[int] | None = None) -> list[
                     todo.discard(nb)
                     if not todo:
                         return dl
+    return dl
+
+
+def _quantised_steps(state: GameState) -> tuple[int, list[list[tuple[int, int]]]] | None:
+    """(q, steps in units of 1/q) when every supply step cost is a multiple of 1/q for a small
+    power of two q, so costs add up exactly and the search can use buckets; else None."""
+    scn = state.scenario
+    if "_supply_quant" in scn.extra:
+        return scn.extra["_supply_quant"]
+    steps = _supply_steps(state)
+    got = None
+    for q in (1, 2, 4, 8):
+        if all(s >= 0 and (s * q).is_integer() for row in steps for _, s in row):
+            if (scn.rules.supply_range + 1e-9) * q < 100_000:
+                got = (q, [[(nb, int(s * q)) for nb, s in row] for row in steps])
+            break
+    scn.extra["_supply_quant"] = got
+    return got
+
+
+def _buckets(dl: list[float], zoc: set[int], srcs: list[int], quant: tuple[int, list[list[tuple[int, int]]]],
+             limit: float, todo: set[int] | None) -> list[float]:
+    """Dial's algorithm: Dijkstra with one bucket per cost value, for exactly quantised costs.
+
+    Costs are multiples of 1/q with q a power of two, so every sum is exact and each hex gets
+    the same cost as the heap search gives it; only the order among equal costs differs.
+    """
+    q, steps = quant
+    top = math.floor(limit * q)           # limit already includes the 1e-9 tolerance
+    buckets: list[list[int]] = [[] for _ in range(top + 1)]
+    buckets[0].extend(srcs)
+    for b in range(top + 1):
+        d = b / q
+        for c in buckets[b]:              # zero-cost steps append to this bucket while we read it
+            if dl[c] != d:
+                continue                  # stale: c was reached cheaper since
+            if b and c in zoc:
+                continue                  # a supply line may reach into ZOC but not through it
+            for nb, sq in steps[c]:
+                k = b + sq
+                if k <= top:
+                    nd = k / q
+                    if nd < dl[nb]:
+                        dl[nb] = nd
+                        buckets[k].append(nb)
+                        if todo is not None and nb in todo:
+                            todo.discard(nb)
+                            if not todo:
+                                return dl
     return dl
 
 

@@ -140,8 +140,8 @@ def hex_corners(h: Hex, size: float, origin: tuple[float, float] = (0.0, 0.0)) -
 def edge_corners(h: Hex, direction: int, size: float, origin: tuple[float, float] = (0.0, 0.0)) -> tuple[tuple[float, float], tuple[float, float]]:
     """The two pixel corners of the side of ``h`` facing ``DIRECTIONS[direction]``."""
     c = hex_corners(h, size, origin)
-    # corner i sits at angle 60*i-30; side facing E (dir 0) is between corners 5 and 0.
-    table = {0: (5, 0), 1: (4, 5), 2: (3, 4), 3: (2, 3), 4: (1, 2), 5: (0, 1)}
+    # corner i sits at angle 60*i-30 (screen y down): corners 0 and 1 bound the east side.
+    table = {0: (0, 1), 1: (5, 0), 2: (4, 5), 3: (3, 4), 4: (2, 3), 5: (1, 2)}
     a, b = table[direction % 6]
     return c[a], c[b]
 

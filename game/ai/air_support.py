@@ -20,6 +20,7 @@ from game.actions import Action
 from game.state import GameState
 
 PER_POINT = 0.03           # step values per tension point (it decays ~2 a round)
+MAX_PREVIEWS = 10          # air missions fully previewed per decision
 
 
 def air_module() -> Any | None:
@@ -43,6 +44,18 @@ def _spec(state: GameState) -> Any | None:
 def wing_of(state: GameState, fid: str) -> Any | None:
     spec = _spec(state)
     return spec.wing_of(fid) if spec is not None else None
+
+
+def sorties_left(state: GameState, fid: str) -> int:
+    wing = wing_of(state, fid)
+    return int(state.air.sorties.get(wing.id, 0)) if wing is not None else 0
+
+
+def requests_pending(state: GameState, fid: str) -> int:
+    air = air_module()
+    if air is None or state.air is None or not hasattr(air, "pending_requests"):
+        return 0
+    return len(air.pending_requests(state, fid))
 
 
 def tension_cost(state: GameState, now: float, delta: float, sv: float, goal: float) -> float:
@@ -143,7 +156,9 @@ def crossing_penalty(state: GameState, fid: str, sv: float) -> np.ndarray | None
 def air_candidates(view: GameState, sit: Any, params: Any) -> list:
     """Scored air actions for the active faction (none without air rules or sorties)."""
     air = air_module()
-    if air is None or view.air is None:
+    if air is None or view.air is None or _spec(view) is None:
+        return []
+    if sorties_left(view, sit.fid) <= 0 and not requests_pending(view, sit.fid):
         return []
     from game.ai.normal import Candidate
     fid = sit.fid
@@ -153,7 +168,8 @@ def air_candidates(view: GameState, sit: Any, params: Any) -> list:
         acts: list[Action] = air.air_actions_for(view)
     except Exception:
         return []
-    for a in acts:
+    scored: list[tuple[float, int, Action]] = []
+    for n, a in enumerate(acts):
         if a.kind == "isr_answer":
             # keep to the deconfliction arrangements: accept requests to lift ISR
             if a.accept:
@@ -161,26 +177,34 @@ def air_candidates(view: GameState, sit: Any, params: Any) -> list:
             continue
         if a.kind != "air":
             continue
+        value = _mission_value(view, sit, a)
+        if value > 0:
+            scored.append((value, n, a))
+    # the costs (tension, incident risk) need the full preview: only for the most useful
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    for value, _, a in scored[:MAX_PREVIEWS]:
         try:
             pred = air.predict_air(view, a)
         except Exception:
             continue
         if not pred.legal:
             continue
-        value = _mission_value(view, sit, a, pred)
-        if value <= 0:
-            continue
-        score = value - mission_cost(view, fid, pred, sv)
-        out.append(Candidate(score, a, f"air {a.mission} at {a.target}"))
+        out.append(Candidate(value - mission_cost(view, fid, pred, sv), a, f"air {a.mission} at {a.target}"))
     return out
 
 
-def _mission_value(view: GameState, sit: Any, a: Any, pred: Any) -> float:
+def _mission_value(view: GameState, sit: Any, a: Any) -> float:
+    """What a mission should achieve, in goal units (before its costs)."""
     sv = sit.sv
     if a.mission == "strike":
-        if pred.strike is None:
+        from game.rules import combat
+        from game.rules.airspace import missions
+        spec = _spec(view)
+        wing = spec.wing(a.wing) if spec is not None else None
+        if wing is None or not combat.defenders_at(view, a.target, sit.fid):
             return 0.0
-        v = pred.strike.expected_defender_steps * sit.sv_enemy
+        odds = missions.strike_odds(view, wing, sit.fid, a.target)
+        v = combat.predict_odds(odds).expected_defender_steps * sit.sv_enemy
         for i, c in enumerate(sit.sd.obj_cells.tolist()):
             if c == a.target:
                 v += 0.1 * sit.values[i]

@@ -108,6 +108,29 @@ def cost_field(scn: Scenario, targets: list[int], limit: float = INF) -> np.ndar
     return np.array(dist)
 
 
+def hop_field(scn: Scenario, sources: np.ndarray, max_hops: int = 30) -> np.ndarray:
+    """Hexes (steps over passable terrain) from every cell to the nearest source cell, by a
+    breadth-first search in numpy; ``max_hops`` where farther or unreachable."""
+    nb = scn.grid.neighbour_table
+    sd = static_data(scn)
+    n = scn.grid.n_cells
+    dist = np.full(n, float(max_hops))
+    seen = np.zeros(n, dtype=bool)
+    frontier = np.flatnonzero(sources)
+    seen[frontier] = True
+    dist[frontier] = 0.0
+    for hop in range(1, max_hops):
+        if frontier.size == 0:
+            break
+        cand = nb[frontier].ravel()
+        cand = np.unique(cand[cand >= 0])
+        cand = cand[~seen[cand] & sd.passable[cand]]
+        seen[cand] = True
+        dist[cand] = float(hop)
+        frontier = cand
+    return dist
+
+
 def hex_dist_to(sd: StaticData, cells: list[int]) -> np.ndarray:
     """Hex distance from every cell to the nearest of ``cells`` (inf if none)."""
     if not cells:

@@ -1,130 +1,215 @@
-"""The ``hard`` agent: searches with the forward model before each of its turns.
+"""The ``hard`` agent: the normal agent, steered each turn by a search with the forward model.
 
 At the start of its faction turn it takes its fog-of-war view, draws its own dice (it never
-peeks at the game's RNG), and tries several *turn policies* - the normal agent with different
-weights (bolder, more careful, more spread out, jittered) - by simulating, for each, its whole
-turn and then every other faction's reply with the normal policy up to its own next turn (one
-scoring round).  Each policy is played on the same few dice sequences (common random numbers,
-so the comparison is paired), the ends are scored with ``game.ai.evaluate.evaluate``, and the
-policy with the best mean is then played for real, reacting to the real dice and to enemies
-that show up, one action at a time.
+peeks at the game's RNG) and simulates: its whole turn played by the normal policy, then every
+other faction's reply with the normal policy, up to its own next turn (one scoring round); the
+end is scored with ``game.ai.evaluate.evaluate``.  Then it *repairs* the plan where the
+simulated replies hurt: objectives the enemy took back get a stronger guard, units the enemy
+mauled are kept safer (a ``Bias`` on the normal agent's scoring), and bolder / more careful
+weightings are tried too.  Every candidate is played on the same few dice sequences (common
+random numbers, so the comparison is paired) and the best one is then played for real,
+reacting to the real dice and to enemies that show up, one action at a time.
 
-The number of candidates and samples is fixed (so the agent is deterministic given its seed);
-the time budget is only a safety cap, and ``stats['capped']`` counts turns where it cut the
-search short.
+The number of candidates and samples is fixed, so the agent is deterministic given its seed;
+the time budget (CPU time of the searching thread, so a busy machine does not change the
+result, plus a wall-clock cap of three times that) only cuts a search short as a safety
+measure, counted in ``stats['capped']``.
 """
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from game import engine
 from game.actions import Action, EndTurn
 from game.ai.evaluate import evaluate
 from game.ai.guard import guarded
-from game.ai.normal import NormalAgent, Params
+from game.ai.normal import Bias, NormalAgent, Params
 from game.errors import IllegalAction
 from game.rules import visibility
 from game.state import GameState
 
-DEFAULT_BUDGET = 2.5           # seconds per faction turn (safety cap)
+DEFAULT_BUDGET = 2.5           # seconds of search per faction turn (safety cap)
 
 
-def policy_variants(base: Params) -> list[Params]:
-    """The turn policies the search chooses between (the first is the normal agent's)."""
-    return [
-        base,
-        replace(base, aggression=1.5, caution=0.7),
-        replace(base, aggression=0.75, caution=1.5, garrison=1.6),
-        replace(base, garrison=0.5, rival=1.0, discount=0.95),
-        replace(base, hunt=0.35, aggression=1.2, step=0.22),
-        replace(base, noise=0.6),
-    ]
+@dataclass
+class Lessons:
+    """What a simulated round taught: what the replies took from us."""
+    lost: dict[int, float] = field(default_factory=dict)       # objective index -> times lost
+    hurt: dict[str, float] = field(default_factory=dict)       # unit id -> steps lost to replies
+
+
+@dataclass
+class Option:
+    params: Params
+    bias: Bias
+    label: str
+    total: float = 0.0
+    n: int = 0
+    lessons: Lessons = field(default_factory=Lessons)
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n if self.n else float("-inf")
 
 
 class HardAgent:
-    """Normal agent steered by a per-turn search over policies with rollouts."""
+    """Normal agent steered by a per-turn search with simulated replies."""
 
     name = "hard"
 
-    def __init__(self, seed: int = 0, samples: int = 2, budget: float = DEFAULT_BUDGET,
+    def __init__(self, seed: int = 0, samples: int = 4, repairs: int = 3, budget: float = DEFAULT_BUDGET,
                  params: Params | None = None, fog: bool = True):
         self.seed = seed
         self.rng = random.Random(seed)
         self.samples = samples
+        self.repairs = repairs
         self.budget = budget
         self.fog = fog
         self.base = params or Params()
-        self.variants = policy_variants(self.base)
         self.exec = NormalAgent(seed=self.rng.randrange(1 << 30), params=self.base, fog=fog, guard=False)
-        self.stats: dict[str, int] = {"decisions": 0, "fallbacks": 0, "searches": 0, "capped": 0}
-        self.choices: list[int] = []          # index of the policy picked each turn (for analysis)
-        self.last_scores: list[float] = []
+        self.stats: dict[str, int] = {"decisions": 0, "fallbacks": 0, "searches": 0, "capped": 0,
+                                      "rollouts": 0, "improved": 0}
+        self.choices: list[str] = []          # label of the option picked each turn (for analysis)
         self._key: tuple = ()
 
     def choose(self, state: GameState, budget: float | None = None) -> Action:
         key = (state.seed, state.turn, state.active)
         if key != self._key:
             self._key = key
-            k = self.search(state, self.budget if budget is None else budget)
-            self.exec.params = self.variants[k]
+            opt = self.search(state, self.budget if budget is None else budget)
+            self.exec.params, self.exec.bias = opt.params, opt.bias
         action = self.exec.choose(state)
         return guarded(state, action, self.stats)
 
     # --- search -------------------------------------------------------------------------------
-    def search(self, state: GameState, budget: float) -> int:
-        """Index of the policy whose simulated turn-and-replies scores best for us."""
+    def search(self, state: GameState, budget: float) -> Option:
+        """The option (weights + bias) whose simulated turn and replies score best for us."""
         self.stats["searches"] += 1
         fid = state.active_faction
-        t0 = time.perf_counter()
+        cpu0, wall0 = time.thread_time(), time.perf_counter()
         root = visibility.observation(state, fid) if self.fog else state.clone()
         dice = [self.rng.randrange(1 << 30) for _ in range(self.samples)]
-        seeds = [self.rng.randrange(1 << 30) for _ in range(len(self.variants))]
-        totals = [0.0] * len(self.variants)
-        counts = [0] * len(self.variants)
+        seed = self.rng.randrange(1 << 30)
+        shared: dict = {}                       # movement searches etc., common to all rollouts
+        self.exec.shared = shared
         capped = False
-        for s, dseed in enumerate(dice):
-            for k, params in enumerate(self.variants):
-                if time.perf_counter() - t0 > budget and counts[0] > 0:
+
+        def out_of_time() -> bool:
+            return time.thread_time() - cpu0 > budget or time.perf_counter() - wall0 > 3 * budget
+
+        def run(opt: Option) -> bool:
+            nonlocal capped
+            for s, dseed in enumerate(dice):
+                if opt.n > s:
+                    continue
+                if out_of_time() and (opt.label != "base" or s > 0):
                     capped = True
-                    break
+                    return False
                 sim = root.clone()
                 sim.rng = random.Random(dseed)
-                me = NormalAgent(seed=seeds[k] + s, params=params, fog=False, guard=False)
+                me = NormalAgent(seed=seed + s, params=opt.params, fog=False, guard=False, shared=shared)
                 me.assign = dict(self.exec.assign)
-                totals[k] += rollout(sim, fid, me, seed=dseed)
-                counts[k] += 1
-            if capped:
+                me.bias = opt.bias
+                value, lessons = rollout(sim, fid, me, seed=dseed, shared=shared)
+                self.stats["rollouts"] += 1
+                opt.total += value
+                opt.n += 1
+                for i, k in lessons.lost.items():
+                    opt.lessons.lost[i] = opt.lessons.lost.get(i, 0.0) + k
+                for u, k in lessons.hurt.items():
+                    opt.lessons.hurt[u] = opt.lessons.hurt.get(u, 0.0) + k
+            return True
+
+        base = Option(self.base, Bias(), "base")
+        options = [base]
+        run(base)
+        best = base
+        # repair what the replies punished, compounding improvements
+        for _ in range(self.repairs):
+            fix = _repair(best)
+            if fix is None or any(o.bias == fix.bias and o.params == fix.params for o in options):
+                break
+            options.append(fix)
+            if not run(fix):
+                break
+            if fix.n == len(dice) and fix.mean > best.mean:
+                best = fix
+            else:
+                break
+        # and bolder / more careful weightings of the best plan so far
+        for label, params in (("bold", replace(self.base, aggression=1.4, caution=0.75, hunt=0.2)),
+                              ("careful", replace(self.base, aggression=0.8, caution=1.4, garrison=1.4))):
+            opt = Option(params, best.bias, label)
+            options.append(opt)
+            if not run(opt):
                 break
         if capped:
             self.stats["capped"] += 1
-        means = [totals[k] / counts[k] if counts[k] else float("-inf") for k in range(len(self.variants))]
-        best = max(range(len(means)), key=lambda k: (means[k], -k))
-        self.last_scores = means
-        self.choices.append(best)
-        return best
+        full = [o for o in options if o.n == len(dice)] or [base]
+        pick = max(full, key=lambda o: o.mean)
+        if pick is not base:
+            self.stats["improved"] += 1
+        self.choices.append(pick.label)
+        return pick
 
 
-def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: int = 400) -> float:
+def _repair(opt: Option) -> Option | None:
+    """A variant of ``opt`` that guards what the replies took and shields who they hurt."""
+    guard = tuple(sorted((i, 1.0) for i in opt.lessons.lost))
+    caution = tuple(sorted((u, 2.5) for u, k in opt.lessons.hurt.items() if k > 0))
+    if not guard and not caution:
+        return None
+    bias = opt.bias.merged(Bias(guard, caution))
+    if bias == opt.bias:
+        return None
+    return Option(opt.params, bias, "repair")
+
+
+def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: int = 600,
+            shared: dict | None = None) -> tuple[float, Lessons]:
     """Play ``fid``'s turn with ``me`` and everyone else's with the normal policy until ``fid``
-    is to move again (or the game ends); the value of the end position for ``fid``."""
+    is to move again (or the game ends): the value of the end for ``fid``, and the lessons."""
     others: dict[str, NormalAgent] = {}
     start_turn = sim.turn
+    fi = sim.faction_index(fid)
+    after_mine: tuple[list[int], dict[str, int]] | None = None
     n = 0
     while not sim.terminal:
         active = sim.active_faction
         if active == fid and sim.turn > start_turn:
             break
+        if active != fid and after_mine is None:
+            after_mine = (_owners(sim), {u.id: u.steps for u in sim.units.values() if u.faction == fid})
         agent = me if active == fid else others.setdefault(
-            active, NormalAgent(seed=seed + len(others) + 1, fog=False, guard=False))
+            active, NormalAgent(seed=seed + len(others) + 1, fog=False, guard=False, shared=shared))
         try:
-            a = agent.best(sim).action
-            engine.apply(sim, a)
+            cand = agent.best(sim)
+            engine.apply(sim, cand.action)
+            agent.note(cand.action, cand)
         except IllegalAction:
             engine.apply(sim, EndTurn())
         n += 1
         if n >= max_actions:
             break
-    return evaluate(sim, fid)
+    lessons = Lessons()
+    if after_mine is not None:
+        owners, steps = after_mine
+        now = _owners(sim)
+        for i, (a, b) in enumerate(zip(owners, now)):
+            if a == fi and b != fi:
+                lessons.lost[i] = 1.0
+        for uid, k in steps.items():
+            u = sim.units.get(uid)
+            left = u.steps if u is not None else 0
+            if left < k:
+                lessons.hurt[uid] = float(k - left)
+    return evaluate(sim, fid), lessons
+
+
+def _owners(state: GameState) -> list[int]:
+    from game.ai.evaluate import static_data
+    cells = static_data(state.scenario).obj_cells
+    return [int(x) for x in state.control[cells]] if len(cells) else []
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from game.actions import Action, Attack, EndTurn, Move
 from game.ai import air_support
-from game.ai.evaluate import (Situation, column_loss, cost_field, expect_attack, fog_view, hex_dist,
+from game.ai.evaluate import (Situation, column_loss, expect_attack, fog_view, hex_dist, hop_field,
                               remaining_rounds, situation)
 from game.ai.guard import guarded
 from game.rules import combat, movement
@@ -58,6 +58,23 @@ class Params:
     noise: float = 0.0           # random jitter on candidate scores (search diversity)
 
 
+@dataclass(frozen=True)
+class Bias:
+    """Corrections to the scoring for particular objectives and units (the hard agent's search
+    learns them from simulated replies): guard these objectives harder, keep these units safer."""
+    guard: tuple[tuple[int, float], ...] = ()     # (objective index, extra need 0..1)
+    caution: tuple[tuple[str, float], ...] = ()   # (unit id, danger multiplier)
+
+    def merged(self, other: "Bias") -> "Bias":
+        g = dict(self.guard)
+        for i, v in other.guard:
+            g[i] = max(g.get(i, 0.0), v)
+        c = dict(self.caution)
+        for u, v in other.caution:
+            c[u] = max(c.get(u, 1.0), v)
+        return Bias(tuple(sorted(g.items())), tuple(sorted(c.items())))
+
+
 @dataclass
 class Candidate:
     score: float
@@ -72,8 +89,6 @@ class _TurnMemory:
     moves: dict[str, int] = field(default_factory=dict)      # unit -> moves made this turn
     decisions: int = 0
     sit_cache: dict = field(default_factory=dict)            # slow situation parts
-    reach: dict[str, tuple] = field(default_factory=dict)    # unit -> (key, Reach)
-    terms: dict[str, tuple] = field(default_factory=dict)    # unit -> (key, position terms)
 
 
 class NormalAgent:
@@ -81,10 +96,14 @@ class NormalAgent:
 
     name = "normal"
 
-    def __init__(self, seed: int = 0, params: Params | None = None, fog: bool = True, guard: bool = True):
+    def __init__(self, seed: int = 0, params: Params | None = None, fog: bool = True, guard: bool = True,
+                 shared: dict | None = None):
         """``fog``: plan on the faction's view (else on the full state); ``guard``: check each
-        pick against the real state (search rollouts, which only use ``best``, skip it)."""
+        pick against the real state (search rollouts, which only use ``best``, skip it);
+        ``shared``: a cache of movement searches and position terms that several agents
+        playing from the same position may share (every entry is keyed by what it depends on)."""
         self.seed = seed
+        self.shared = shared if shared is not None else {}
         self.rng = random.Random(seed)
         self.params = params or Params()
         self.fog = fog
@@ -92,6 +111,7 @@ class NormalAgent:
         self.stats: dict[str, int] = {"decisions": 0, "fallbacks": 0}
         self.mem = _TurnMemory()
         self.assign: dict[str, int] = {}      # unit -> objective it is heading for (kept across turns)
+        self.bias = Bias()
         self.last: Candidate | None = None
 
     # --- the interface ---------------------------------------------------------------------
@@ -116,6 +136,9 @@ class NormalAgent:
         if key != self.mem.key:
             self.mem = _TurnMemory(key=key)
             self.assign = {u: i for u, i in self.assign.items() if u in state.units}
+            for name in ("reach", "terms"):
+                if len(self.shared.get(name, ())) > 4000:
+                    self.shared[name].clear()
         self.mem.decisions += 1
         n_own = sum(1 for u in state.units.values() if u.faction == fid)
         if self.mem.decisions > 3 * n_own + 10:
@@ -125,6 +148,23 @@ class NormalAgent:
         if not cands:
             return Candidate(0.0, EndTurn(), "nothing worth doing")
         return max(cands, key=lambda c: c.score)
+
+    def _air(self, view: GameState, sit: Situation) -> list[Candidate]:
+        """Air candidates, recomputed only when the enemies seen or the sorties left change."""
+        key = ("air", self.mem.sit_cache.get("slow", (None,))[0], air_support.sorties_left(view, sit.fid),
+               air_support.requests_pending(view, sit.fid))
+        cache = self.mem.sit_cache
+        if cache.get("air_key") != key:
+            cache["air_key"] = key
+            cache["air"] = [(c.score, c.action, c.why) for c in air_support.air_candidates(view, sit, self.params)]
+        return [Candidate(sc, a, why) for sc, a, why in cache["air"]]
+
+    def cas(self, view: GameState, sit: Situation, target: int) -> tuple[int, float] | None:
+        key = ("cas", target, self.mem.sit_cache.get("slow", (None,))[0], air_support.sorties_left(view, sit.fid))
+        cache = self.mem.sit_cache
+        if key not in cache:
+            cache[key] = air_support.cas_option(view, sit.fid, target, sit.sv)
+        return cache[key]
 
     # --- candidates ----------------------------------------------------------------------------
     def candidates(self, view: GameState) -> list[Candidate]:
@@ -136,7 +176,7 @@ class NormalAgent:
         out: list[Candidate] = []
         out.extend(ctx.attack_candidates())
         out.extend(ctx.move_candidates())
-        out.extend(air_support.air_candidates(view, sit, p))
+        out.extend(self._air(view, sit))
         if p.noise > 0:
             for c in out:
                 c.score += self.rng.gauss(0.0, p.noise) * sit.sv
@@ -150,6 +190,7 @@ class _Ctx:
         self.agent = agent
         self.mem = agent.mem
         self.p = agent.params
+        self._caution = dict(agent.bias.caution)
         self.view = view
         self.sit = sit
         self.fid = sit.fid
@@ -157,20 +198,29 @@ class _Ctx:
         self.limit = view.scenario.rules.stacking
         self.own = sorted((u for u in view.units.values() if u.faction == self.fid), key=lambda u: u.id)
         full = frozenset(c for c, k in sit.stack.items() if k >= self.limit)
-        others = [(o.id, o.cell, o.steps) for o in sit.enemies + sit.rivals]
+        others = sit.enemies + sit.rivals
+        o_cells = np.array([o.cell for o in others], dtype=np.int64)
+        o_keys = [(o.id, o.cell, o.steps) for o in others]
+        reach_cache = agent.shared.setdefault("reach", {})
         self.reach: dict[str, movement.Reach] = {}
         self.reach_key: dict[str, tuple] = {}
+        sd = sit.sd
         for u in self.own:
             if self._may_move(u, setup=True):
                 # what can change its reach and position terms: non-friendly units near it
                 radius = int(2 * u.mp) + 8
-                local = tuple(o for o in others if hex_dist(sit.sd, o[1], u.cell) <= radius)
-                rkey = (u.cell, u.mp, local, full)
-                hit = self.mem.reach.get(u.id)
-                if hit is None or hit[0] != rkey:
-                    hit = (rkey, movement.reachable(view, u, known_only=False))
-                    self.mem.reach[u.id] = hit
-                self.reach[u.id] = hit[1]
+                if len(o_cells):
+                    dq = sd.q[o_cells] - sd.q[u.cell]
+                    dr = sd.r[o_cells] - sd.r[u.cell]
+                    near = ((np.abs(dq) + np.abs(dr) + np.abs(dq + dr)) // 2 <= radius).tolist()
+                    local = tuple(k for k, ok in zip(o_keys, near) if ok)
+                else:
+                    local = ()
+                rkey = (u.id, u.cell, u.mp, local, full)
+                hit = reach_cache.get(rkey)
+                if hit is None:
+                    hit = reach_cache[rkey] = movement.reachable(view, u, known_only=False)
+                self.reach[u.id] = hit
                 self.reach_key[u.id] = rkey
         self.obj_cell_idx: dict[int, list[int]] = {}
         for i, c in enumerate(sit.sd.obj_cells.tolist()):
@@ -192,6 +242,7 @@ class _Ctx:
         n = len(sit.values)
         need = np.zeros(n)
         required = np.ones(n)
+        guard = dict(self.agent.bias.guard)
         for i in range(n):
             if sit.values[i] <= 0:
                 continue
@@ -199,10 +250,11 @@ class _Ctx:
             holder = sit.obj_holder[i]
             cell = int(sit.sd.obj_cells[i])
             if owner == sit.fi:
-                need[i] = sit.threat[i] * self.p.garrison
+                need[i] = max(sit.threat[i], guard.get(i, 0.0)) * self.p.garrison
                 # enough guards that enemies in reach cannot attack it at 2:1 or better
                 pressure = sit.enemy_attack[cell] / (2.0 * 5.0 * self.t.defence[cell])
-                required[i] = float(min(self.limit, max(1, int(np.ceil(pressure)))))
+                extra = 1 if guard.get(i, 0.0) >= 0.99 else 0
+                required[i] = float(min(self.limit, max(1, int(np.ceil(pressure))) + extra))
                 continue
             if holder is not None and not view.friendly(holder, self.fid):
                 if view.at_war(holder, self.fid):
@@ -266,10 +318,12 @@ class _Ctx:
     def _terms(self, u: Unit, reach: movement.Reach) -> tuple:
         """Position terms of ``u`` over its reachable hexes that depend only on the enemies
         and the map (cached): cells, decay matrix, trip cost matrix, fixed score, floor."""
-        key = (u.steps, u.oos_turns, u.in_supply, self.reach_key.get(u.id))
-        hit = self.mem.terms.get(u.id)
-        if hit is not None and hit[0] == key:
-            return hit[1]
+        key = (u.steps, u.oos_turns, u.in_supply, self.reach_key.get(u.id), self.mem.key, self.p,
+               self._caution.get(u.id, 1.0))
+        terms_cache = self.agent.shared.setdefault("terms", {})
+        hit = terms_cache.get(key)
+        if hit is not None:
+            return hit
         view, sit, p = self.view, self.sit, self.p
         ut = view.utype(u)
         damaged = u.steps <= max(1, ut.steps // 3)
@@ -313,6 +367,7 @@ class _Ctx:
         loss = np.minimum(ed + 0.25 * pr, u.steps)
         kill = np.where(ed >= u.steps - 1e-9, 1.0, 0.0) + (1.0 if u.steps == 1 else 0.0) * (ed > 0)
         danger = np.where(att > 0, p.p_attacked * p.caution * sit.sv * (loss + 0.5 * kill), 0.0)
+        danger *= self._caution.get(u.id, 1.0)
         if damaged:
             danger *= 1.8
             contact = np.array([sum(1 for nb in self.t.neighbours[c] if nb in self._enemy_cells())
@@ -337,7 +392,7 @@ class _Ctx:
         if cross is not None:
             hunt = hunt - cross[cells] * (0.3 if cross[u.cell] > 0 else 1.0)
         terms = (cells, dests, decay, trip, hunt - danger, -oos)
-        self.mem.terms[u.id] = (key, terms)
+        terms_cache[key] = terms
         return terms
 
     def _enemy_cells(self) -> set[int]:
@@ -350,10 +405,8 @@ class _Ctx:
         """Movement cost from each hex back to the nearest hex in supply (once per turn)."""
         cache = self.mem.sit_cache
         if "supply_dist" not in cache:
-            ok = np.flatnonzero(self.sit.supply_ok).tolist()
-            cache["supply_dist"] = cost_field(self.view.scenario, ok, limit=60.0) if ok else \
-                np.full(self.view.scenario.grid.n_cells, 60.0)
-            cache["supply_dist"][~np.isfinite(cache["supply_dist"])] = 60.0
+            # hexes back to supply, at the typical cost of a hex
+            cache["supply_dist"] = hop_field(self.view.scenario, self.sit.supply_ok) * 1.2
         return cache["supply_dist"]
 
     def _crossing(self) -> np.ndarray | None:
@@ -506,7 +559,7 @@ class _Ctx:
         to_move = [(u, s) for u, s in plan if s is not None]
         if not to_move:
             ids = tuple(u.id for u, _ in plan)
-            cas = air_support.cas_option(view, self.fid, tgt, sit.sv)
+            cas = self.agent.cas(view, sit, tgt)
             if cas is not None:
                 shift, cost = cas
                 with_cas = self._attack_value([u for u, _ in plan], tgt, hv, shift) - cost

@@ -1020,7 +1020,18 @@ def _bridges(node: YNode, ctx: ParseContext, edges: set[tuple[int, int]]) -> set
     assert ctx.grid is not None
     limit = 3 * ctx.grid.hex_km
     for b in seq.items:
-        if not ctx.mapping(b, LOC_KEYS, "a bridge location (hex:, at: or place:)"):
+        if b.is_map and "hexside" in b.entries:
+            # an explicit side: [[col, row], [col, row]] - the unambiguous way to place a bridge
+            if not ctx.mapping(b, ("hexside",), "a bridge (hexside: [[col, row], [col, row]])"):
+                continue
+            side = _hexsides(_as_list_of_one(b.entries["hexside"]), ctx)
+            for e in side:
+                if e not in edges:
+                    ctx.error(b.entries["hexside"], "this hex side is not on the river")
+                else:
+                    out.add(e)
+            continue
+        if not ctx.mapping(b, LOC_KEYS, "a bridge location (hex:, at:, place: or hexside:)"):
             continue
         loc = ctx.location(b)
         if loc is None or not edges:
@@ -1029,8 +1040,23 @@ def _bridges(node: YNode, ctx: ParseContext, edges: set[tuple[int, int]]) -> set
         if dist > limit:
             ctx.error(b, f"the river is {dist:.1f} km from this bridge (at most {limit:g} km)")
             continue
+        pt = np.array(loc.point_km)
+        ties = [e for e in edges if abs(float(np.hypot(*((ctx.centres[e[0]] + ctx.centres[e[1]]) / 2 - pt))) - dist)
+                < 0.01 * ctx.grid.hex_km]
+        if len(ties) > 1:
+            # a hex centre is equally near all its sides: refuse to guess which one is meant
+            ctx.error(b, f"this point is equally near {len(ties)} sides of the river; give the side "
+                         "with hexside: [[col, row], [col, row]] or a more exact at: [lat, lon]")
+            continue
         out.add(edge)
     return out
+
+
+def _as_list_of_one(node: YNode) -> YNode:
+    """Wrap one [[c, r], [c, r]] pair so _hexsides can read it as a list of pairs."""
+    seq = YNode("seq", node.line, node.path)
+    seq.items = [node]
+    return seq
 
 
 def _parse_roads(m: YNode, ctx: ParseContext) -> list[Road]:

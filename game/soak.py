@@ -96,6 +96,7 @@ def soak_game(scenario: Scenario, seed: int, agents: dict[str, str], max_turns: 
     t0 = time.perf_counter()
     rng = random.Random(seed ^ 0x5EED)
     actions: list[Action] = []
+    turn_hashes: list[str] = []           # after every EndTurn, to find where a replay drifts
     state = None
     try:
         state = engine.new_game(scenario, seed)
@@ -120,6 +121,8 @@ def soak_game(scenario: Scenario, seed: int, agents: dict[str, str], max_turns: 
                 return _fail(res, "illegal", [f"ply {state.ply} ({state.active_faction}, turn {state.turn}): "
                                               f"agent {agents[state.active_faction]} chose {a!r}: {e}"], t0, state)
             actions.append(a)
+            if isinstance(a, EndTurn):
+                turn_hashes.append(state.state_hash())
             if offered:
                 return _fail(res, "illegal", [f"ply {state.ply - 1}: {offered}"], t0, state)
             bad = check_invariants(state, ledger)
@@ -131,21 +134,35 @@ def soak_game(scenario: Scenario, seed: int, agents: dict[str, str], max_turns: 
                                             f"turn {state.turn}"], t0, state)
         res.hash = state.state_hash()
         if replay:
-            again = engine.new_game(scenario, seed)
-            for a in actions:
-                engine.apply(again, a)
-            if again.state_hash() != res.hash:
-                return _fail(res, "replay", [f"replaying {len(actions)} actions gave hash {again.state_hash()}, "
-                                             f"the game ended with {res.hash}"], t0, state)
+            msg = _replay_problem(scenario, seed, actions, turn_hashes, res.hash)
+            if msg:
+                return _fail(res, "replay", [msg], t0, state)
     except Exception as e:  # noqa: BLE001 - a crash anywhere is the finding
         tb = traceback.format_exc(limit=8).strip().splitlines()
         where = f"ply {state.ply}" if state is not None else "new_game"
         return _fail(res, "crash", [f"{where}: {type(e).__name__}: {e}"] + tb[-6:], t0, state)
-    res.winner = state.winner
-    res.turns = min(state.turn, scenario.meta.turns)
+    res.winner = state.winner if state.terminal else "unfinished"
+    res.turns = len(state.vp_history)
     res.actions = len(actions)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _replay_problem(scenario: Scenario, seed: int, actions: list[Action], turn_hashes: list[str],
+                    final: str) -> str | None:
+    """Replay the action log from scratch: the same seed and actions must give the same states."""
+    again = engine.new_game(scenario, seed)
+    k = 0
+    for i, a in enumerate(actions):
+        engine.apply(again, a)
+        if isinstance(a, EndTurn):
+            if again.state_hash() != turn_hashes[k]:
+                return (f"replaying the action log drifts at ply {i} (end of a turn {again.turn}): "
+                        f"hash {again.state_hash()}, the game had {turn_hashes[k]}")
+            k += 1
+    if again.state_hash() != final:
+        return f"replaying {len(actions)} actions gave hash {again.state_hash()}, the game ended with {final}"
+    return None
 
 
 def _fail(res: GameResult, kind: str, detail: list[str], t0: float, state: GameState | None) -> GameResult:
@@ -153,7 +170,7 @@ def _fail(res: GameResult, kind: str, detail: list[str], t0: float, state: GameS
     res.detail = detail
     res.seconds = time.perf_counter() - t0
     if state is not None:
-        res.turns = state.turn
+        res.turns = len(state.vp_history)
         res.actions = state.ply
         res.hash = state.state_hash()
     return res

@@ -117,6 +117,7 @@ def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None
             "score": dict(zip(fids, victory.scores(state))),
             "actions": actions, "illegal": illegal, "illegal_examples": illegal_examples,
             "fallbacks": {f: int(getattr(p, "stats", {}).get("fallbacks", 0)) for f, p in players.items()},
+            "fallback_examples": [x for p in players.values() for x in getattr(p, "fallback_log", [])][:10],
             "think": think}
 
 

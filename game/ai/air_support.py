@@ -153,6 +153,21 @@ def crossing_penalty(state: GameState, fid: str, sv: float) -> np.ndarray | None
     return np.where(across, per, 0.0)
 
 
+def still_legal(state: GameState, action: Action) -> bool:
+    """Whether an air action picked from a cached list can still be flown (or answered)."""
+    air = air_module()
+    if air is None:
+        return False
+    if action.kind == "isr_answer":
+        return action.request in air.pending_requests(state, state.active_faction)
+    if action.kind != "air":
+        return True
+    try:
+        return bool(air.predict_air(state, action).legal)
+    except Exception:
+        return False
+
+
 def air_candidates(view: GameState, sit: Any, params: Any) -> list:
     """Scored air actions for the active faction (none without air rules or sorties)."""
     air = air_module()

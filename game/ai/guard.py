@@ -39,10 +39,13 @@ def is_legal(state: GameState, action: Action, strict: bool = False) -> bool:
     return True
 
 
-def guarded(state: GameState, action: Action, stats: dict[str, int]) -> Action:
-    """``action`` if legal, else ``EndTurn()``; counts decisions and fallbacks in ``stats``."""
+def guarded(state: GameState, action: Action, stats: dict[str, int], log: list[str] | None = None) -> Action:
+    """``action`` if legal, else ``EndTurn()``; counts decisions and fallbacks in ``stats`` and
+    notes the refused action in ``log`` (the first few)."""
     stats["decisions"] = stats.get("decisions", 0) + 1
     if is_legal(state, action):
         return action
     stats["fallbacks"] = stats.get("fallbacks", 0) + 1
+    if log is not None and len(log) < 10:
+        log.append(f"turn {state.turn} {state.active_faction}: {action}")
     return EndTurn()

@@ -71,6 +71,7 @@ class HardAgent:
         self.exec = NormalAgent(seed=self.rng.randrange(1 << 30), params=self.base, fog=fog, guard=False)
         self.stats: dict[str, int] = {"decisions": 0, "fallbacks": 0, "searches": 0, "capped": 0,
                                       "rollouts": 0, "improved": 0}
+        self.fallback_log: list[str] = []
         self.choices: list[str] = []          # label of the option picked each turn (for analysis)
         self._key: tuple = ()
 
@@ -81,7 +82,7 @@ class HardAgent:
             opt = self.search(state, self.budget if budget is None else budget)
             self.exec.params, self.exec.bias = opt.params, opt.bias
         action = self.exec.choose(state)
-        return guarded(state, action, self.stats)
+        return guarded(state, action, self.stats, self.fallback_log)
 
     # --- search -------------------------------------------------------------------------------
     def search(self, state: GameState, budget: float) -> Option:

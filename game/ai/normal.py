@@ -109,6 +109,7 @@ class NormalAgent:
         self.fog = fog
         self.guard = guard
         self.stats: dict[str, int] = {"decisions": 0, "fallbacks": 0}
+        self.fallback_log: list[str] = []
         self.mem = _TurnMemory()
         self.assign: dict[str, int] = {}      # unit -> objective it is heading for (kept across turns)
         self.bias = Bias()
@@ -118,7 +119,7 @@ class NormalAgent:
     def choose(self, state: GameState, budget: float | None = None) -> Action:
         cand = self.best(state)
         self.last = cand
-        action = guarded(state, cand.action, self.stats) if self.guard else cand.action
+        action = guarded(state, cand.action, self.stats, self.fallback_log) if self.guard else cand.action
         self.note(action, cand)
         return action
 
@@ -144,10 +145,12 @@ class NormalAgent:
         if self.mem.decisions > 3 * n_own + 10:
             return Candidate(0.0, EndTurn(), "decision limit")
         view = fog_view(state, fid) if self.fog else state
-        cands = self.candidates(view)
-        if not cands:
-            return Candidate(0.0, EndTurn(), "nothing worth doing")
-        return max(cands, key=lambda c: c.score)
+        cands = sorted(self.candidates(view), key=lambda c: -c.score)
+        for c in cands:
+            # air candidates are cached while the enemy picture stands: recheck the one picked
+            if c.action.kind in ("move", "attack") or air_support.still_legal(view, c.action):
+                return c
+        return Candidate(0.0, EndTurn(), "nothing worth doing")
 
     def _air(self, view: GameState, sit: Situation) -> list[Candidate]:
         """Air candidates, recomputed only when the enemies seen or the sorties left change."""
@@ -202,6 +205,7 @@ class _Ctx:
         o_cells = np.array([o.cell for o in others], dtype=np.int64)
         o_keys = [(o.id, o.cell, o.steps) for o in others]
         reach_cache = agent.shared.setdefault("reach", {})
+        rel = tuple(sorted(view.relations.items()))
         self.reach: dict[str, movement.Reach] = {}
         self.reach_key: dict[str, tuple] = {}
         sd = sit.sd
@@ -216,7 +220,7 @@ class _Ctx:
                     local = tuple(k for k, ok in zip(o_keys, near) if ok)
                 else:
                     local = ()
-                rkey = (u.id, u.cell, u.mp, local, full)
+                rkey = (u.id, u.cell, u.mp, movement.movement_allowance(view, u), local, full, rel)
                 hit = reach_cache.get(rkey)
                 if hit is None:
                     hit = reach_cache[rkey] = movement.reachable(view, u, known_only=False)

@@ -209,21 +209,31 @@ class _MoveView:
         self.others: dict[int, list[Unit]] = {}          # non-friendly units by hex, in unit order
         self.occupied: dict[int, Unit] = {}              # truth: last non-friendly unit in each hex
         self.zoc_src: dict[int, tuple[int, Unit]] = {}   # truth: first ZOC-casting enemy per hex
-        self.max_sight = 0
+        self.max_sight = max((t.sight for t in self.types.values()), default=0)   # a bound is enough
+        friendly, war, zoc_types = self.friendly, self.war, _zoc_types(scn)
+        fcells, stack, others, occupied, zoc_src = self.fcells, self.stack, self.others, self.occupied, self.zoc_src
+        uid = unit.id
         for i, o in enumerate(state.units.values()):
-            fr = self.friendly.get(o.faction)
+            cell = o.cell
+            fr = friendly.get(o.faction)
             if fr if fr is not None else state.friendly(o.faction, fid):
-                self.fcells.setdefault(o.cell, []).append(o)
-                if o.id != unit.id:
-                    self.stack[o.cell] = self.stack.get(o.cell, 0) + 1
-                sight = self.types[o.type].sight
-                if sight > self.max_sight:
-                    self.max_sight = sight
+                got = fcells.get(cell)
+                if got is None:
+                    fcells[cell] = [o]
+                else:
+                    got.append(o)
+                if o.id != uid:
+                    stack[cell] = stack.get(cell, 0) + 1
                 continue
-            self.others.setdefault(o.cell, []).append(o)
-            self.occupied[o.cell] = o
-            if self._at_war(o) and self.types[o.type].zoc and o.cell not in self.zoc_src:
-                self.zoc_src[o.cell] = (i, o)
+            got = others.get(cell)
+            if got is None:
+                others[cell] = [o]
+            else:
+                got.append(o)
+            occupied[cell] = o
+            w = war.get(o.faction)
+            if (w if w is not None else state.at_war(o.faction, fid)) and zoc_types[o.type] and cell not in zoc_src:
+                zoc_src[cell] = (i, o)
         self.spotted = state.spotted.get(fid, ())
         self._isr: set[int] | None = None
         self._sees: dict[str, bool] = {}
@@ -293,6 +303,13 @@ class _MoveView:
         return sorted(out)
 
 
+def _zoc_types(scn: Scenario) -> dict[str, bool]:
+    got = scn.extra.get("_zoc_types")
+    if got is None:
+        got = scn.extra["_zoc_types"] = {k: t.zoc for k, t in scn.unit_types.items()}
+    return got
+
+
 def _capture_cells(scn: Scenario) -> frozenset[int]:
     """Hexes whose capture may fire a scenario event."""
     got = scn.extra.get("_capture_cells")
@@ -342,8 +359,7 @@ def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
     else:
         u.mp = max(0.0, u.mp - spent)
     for c in walked:
-        old = int(state.control[c])
-        if old != fi:
+        if can_capture(state, c, fid):
             state.control[c] = fi
             ev_rules.fire_capture_events(state, c, fid, out)
     if seen_before is not None:
@@ -537,12 +553,25 @@ def _start_faction_turn(state: GameState, out: list[GameEvent]) -> None:
                          faction=fid))
 
 
+def can_capture(state: GameState, cell: int, fid: str) -> bool:
+    """A faction takes a hex that is unheld or held by a faction it is at war with.
+
+    Deconflicted, allied and neutral factions pass through each other's ground without taking
+    it: a deconfliction line becomes a border only by being held, not by being walked over.
+    """
+    old = int(state.control[cell])
+    if old < 0:
+        return True
+    owner = state.scenario.factions[old].id
+    return owner != fid and state.at_war(owner, fid)
+
+
 def _end_turn(state: GameState, out: list[GameEvent]) -> None:
     fid = state.active_faction
     fi = state.active
     # units hold the hexes they stand on
     for u in state.units_of(fid):
-        if int(state.control[u.cell]) != fi:
+        if can_capture(state, u.cell, fid):
             state.control[u.cell] = fi
             ev_rules.fire_capture_events(state, u.cell, fid, out)
     win = victory.sudden_death(state)

@@ -205,3 +205,20 @@ def test_legal_actions_are_all_applicable():
     assert any(isinstance(a, Attack) and len(a.attackers) > 1 for a in acts)
     for a in acts:
         engine.apply(st.clone(), a)
+
+
+def test_deconflicted_factions_do_not_capture_each_others_ground():
+    s = make(factions=("red", "blue", "green"), relations=[("red", "blue", "deconflicted"), ("red", "green", "war"),
+                                                           ("blue", "green", "war")],
+             units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 6, 6), ("g1", "inf", "green", 9, 0)])
+    blue_hex, green_hex, free_hex = cell(s, 2, 1), cell(s, 1, 2), cell(s, 0, 1)
+    s.initial_control[blue_hex] = 1
+    s.initial_control[green_hex] = 2
+    st = engine.new_game(s, 1)
+    engine.apply(st, Move("r1", (blue_hex,)))
+    assert int(st.control[blue_hex]) == 1           # walked over, still blue's
+    engine.apply(st, EndTurn()); engine.apply(st, EndTurn()); engine.apply(st, EndTurn())
+    assert int(st.control[blue_hex]) == 1           # standing there does not take it either
+    engine.apply(st, Move("r1", (cell(s, 1, 1), green_hex)))
+    assert int(st.control[green_hex]) == 0          # an enemy's hex is taken
+    assert int(st.control[cell(s, 1, 1)]) == 0

@@ -93,8 +93,8 @@ def arrive(state: GameState, spec: UnitSpec, message: str, out: list[GameEvent])
     u = place_unit(state, spec)
     if u is None:
         return False
-    if int(state.control[u.cell]) < 0 or not any(
-            o.cell == u.cell and not state.friendly(o.faction, u.faction) for o in state.units.values()):
+    old = int(state.control[u.cell])
+    if old < 0 or state.at_war(state.scenario.factions[old].id, u.faction):
         state.control[u.cell] = state.faction_index(u.faction)
     text = message or f"Reinforcement: {u.name} arrives."
     out.append(GameEvent("reinforcement", text, faction=u.faction, data={"unit": u.id, "cell": u.cell}, turn=state.turn))

@@ -153,7 +153,20 @@ def markdown(doc: dict) -> str:
              f"before/after: {m['load_before']} / {m['load_after']} (the machine is shared, so think times "
              f"are inflated by other work); `--jobs {doc['jobs']}`; wall time {doc['wall_seconds']:.0f} s.", "",
              "Command: `" + doc["command"] + "`", ""]
-    lines += ["## Definitions", "",
+    lines += ["## The agents", "",
+              "* `random` - a uniformly random legal move or attack per unit (the baseline).",
+              "* `normal` (`game/ai/normal.py`) - Wesnoth-style RCA loop on the faction's fog-of-war view: every "
+              "decision scores attacks (expected steps traded, chance to take the hex, combined attacks with set-up "
+              "moves, close air support when worth its tension), unit moves (objectives to take or guard, shared "
+              "out between units; danger from enemies in reach; supply; weak enemies) and air missions (priced "
+              "in tension against the scenario's incident thresholds), and plays the best; ends the turn when "
+              "nothing is worth doing. Values are in shares of the faction's VP goal (`game/ai/evaluate.py`).",
+              "* `hard` (`game/ai/hard.py`) - before each turn, simulates its turn with the normal policy and every "
+              "other faction's reply (normal policy) up to its next turn on its own view and its own dice, then "
+              "repairs the plan where the replies hurt (guard objectives that were retaken, shield mauled units) "
+              "and tries bolder/more careful weightings; the best option on paired dice samples is played for real.",
+              "",
+              "## Definitions", "",
               "* **normal beats random** (per game): for a faction F, F is played by `normal` and every other "
               "faction by `random`; normal wins the game if F is the game's winner (highest VP/goal share, "
               "`victory.decide_winner`; sudden death counts). Paired check: the same seed with F played by "

@@ -102,15 +102,17 @@ def attack_targets(state: GameState, unit: Unit) -> list[int]:
     ut = state.utype(unit)
     grid = state.scenario.grid
     fid = unit.faction
-    seen = visibility.seen_ids(state, fid)
+    reach = max(1, ut.range)
+    war = {f.id: state.at_war(f.id, fid) for f in state.scenario.factions}
     out = set()
     for e in state.units.values():
-        if not state.at_war(e.faction, fid):
+        w = war.get(e.faction)
+        if not (w if w is not None else state.at_war(e.faction, fid)):
             continue
         d = grid.distance(unit.cell, e.cell)
-        if d < 1 or d > max(1, ut.range):
+        if d < 1 or d > reach:
             continue
-        if e.id in seen:
+        if e.cell not in out and visibility.sees_unit(state, e, fid, unit):
             out.add(e.cell)
     return sorted(out)
 

@@ -260,3 +260,15 @@ def test_heap_and_bucket_supply_searches_agree():
         finally:
             scn.extra["_supply_quant"] = saved
         assert np.array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.meta.id)
+def test_sees_unit_matches_unit_visible(scn):
+    for st in _states(scn, 7, 30):
+        for f in scn.factions:
+            seen = plain_seen(st, f.id)
+            helpers = [None] + list(st.units.values())[:3]
+            for u in st.units.values():
+                expect = st.friendly(u.faction, f.id) or u.id in seen
+                for h in helpers:
+                    assert visibility.sees_unit(st, u, f.id, h) == expect, (u.id, f.id)

@@ -115,6 +115,30 @@ def _disc(state: GameState, cell: int, radius: int) -> list[int]:
     return d
 
 
+def sees_unit(state: GameState, unit: Unit, fid: str, first: Unit | None = None) -> bool:
+    """``unit_visible`` for one unit, asked of the friendly units themselves (``first`` - usually
+    the unit that wants to shoot - is tried before the rest), without the faction's whole view."""
+    if state.friendly(unit.faction, fid):
+        return True
+    if unit.id in state.spotted.get(fid, ()):
+        return True
+    scn = state.scenario
+    grid = scn.grid
+    if unit.cell in isr_cells(state, fid):
+        return True
+    hidden = scn.factions[state.faction_index(unit.faction)].hidden
+    sights = _sights(state)
+    cell = unit.cell
+    if first is not None and state.friendly(first.faction, fid):
+        d = grid.distance(first.cell, cell)
+        if d <= (1 if hidden else sights[first.type]):
+            return True
+    for u in state.units.values():
+        if state.friendly(u.faction, fid) and grid.distance(u.cell, cell) <= (1 if hidden else sights[u.type]):
+            return True
+    return False
+
+
 def unit_visible(state: GameState, unit: Unit, fid: str, vis: np.ndarray | None = None,
                  own_cells: list[int] | None = None) -> bool:
     if state.friendly(unit.faction, fid):

@@ -100,17 +100,17 @@ def attack_targets(state: GameState, unit: Unit) -> list[int]:
     if not can_act(state, unit) or unit.attacked or unit.steps <= 0:
         return []
     ut = state.utype(unit)
-    grid = state.scenario.grid
     fid = unit.faction
     reach = max(1, ut.range)
     war = {f.id: state.at_war(f.id, fid) for f in state.scenario.factions}
+    near = visibility._disc_set(state, unit.cell, reach)      # distance <= reach
+    here = unit.cell
     out = set()
     for e in state.units.values():
+        if e.cell not in near or e.cell == here:
+            continue
         w = war.get(e.faction)
         if not (w if w is not None else state.at_war(e.faction, fid)):
-            continue
-        d = grid.distance(unit.cell, e.cell)
-        if d < 1 or d > reach:
             continue
         if e.cell not in out and visibility.sees_unit(state, e, fid, unit):
             out.add(e.cell)
@@ -127,11 +127,13 @@ def legal_actions(state: GameState) -> list[Action]:
     own = sorted((u for u in state.units.values() if u.faction == fid), key=lambda u: u.id)
     by_target: dict[int, list[str]] = {}
     grid = state.scenario.grid
+    seen = visibility.seen_ids(state, fid)          # the same for every unit of the faction
     for u in own:
         if u.mp > 0 and not u.attacked and not u.static:
-            reach = movement.reachable(state, u, known_only=True)
-            for dest in sorted(reach.destinations()):
-                acts.append(Move(u.id, reach.path_to(dest)))
+            reach = movement.reachable(state, u, known_only=True, seen=seen)
+            dests = sorted(reach.destinations())
+            for dest, path in zip(dests, reach.paths(dests)):
+                acts.append(Move(u.id, path))
         for tgt in attack_targets(state, u):
             acts.append(Attack((u.id,), tgt))
             if grid.distance(u.cell, tgt) == 1 or state.utype(u).range > 1:

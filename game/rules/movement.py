@@ -39,6 +39,27 @@ class Reach:
     def destinations(self) -> list[int]:
         return [c for c in self.cost if c != self.start]
 
+    def paths(self, cells: list[int]) -> list[tuple[int, ...]]:
+        """``path_to`` of each of ``cells``, sharing the work of common prefixes."""
+        memo: dict[int, tuple[int, ...]] = {self.start: ()}
+        prev, cost, start = self.prev, self.cost, self.start
+        out = []
+        for cell in cells:
+            if cell not in cost or cell == start:
+                out.append(())
+                continue
+            chain = []
+            c = cell
+            while c not in memo:
+                chain.append(c)
+                c = prev[c]
+            p = memo[c]
+            for x in reversed(chain):
+                p = p + (x,)
+                memo[x] = p
+            out.append(p)
+        return out
+
 
 def movement_allowance(state: GameState, unit: Unit) -> float:
     """Full movement points for the unit at the start of its turn."""
@@ -124,15 +145,19 @@ def _move_steps(state: GameState, engineer: bool) -> list[list[tuple[int, float]
     return out
 
 
-def reachable(state: GameState, unit: Unit, known_only: bool = True, mp: float | None = None) -> Reach:
-    """Every cell the unit can end its move in this turn, with the cheapest path."""
+def reachable(state: GameState, unit: Unit, known_only: bool = True, mp: float | None = None,
+              seen: set[str] | None = None) -> Reach:
+    """Every cell the unit can end its move in this turn, with the cheapest path.
+
+    ``seen`` may pass in ``visibility.seen_ids(state, unit.faction)`` when the caller has it.
+    """
     start = unit.cell
     budget = unit.mp if mp is None else mp
     cost: dict[int, float] = {start: 0.0}
     prev: dict[int, int] = {}
     if budget <= 0 or unit.static:
         return Reach(start, cost, prev, set())
-    blocked, zoc, stack = blockers(state, unit, known_only)
+    blocked, zoc, stack = blockers(state, unit, known_only, seen)
     steps = _move_steps(state, state.utype(unit).engineer)
     limit = state.scenario.rules.stacking
     # a unit that has not moved may always move one hex (as in most hex games)

@@ -3,7 +3,8 @@
 It holds only the *selection* (which unit, which attack is being prepared); every change to the
 game goes through ``Session.apply``.  Undo is ``Session.truncate`` to before the last move, and
 only while nothing was learnt from it: the move revealed no enemy, bumped into nobody, fired no
-scripted event, and no die has been rolled since the turn started.
+scripted event and rolled no die.  Moves made after an attack can be taken back too: undoing
+them replays the same rolls, so nothing can be re-rolled.
 
 No pygame here, so the whole controller is testable without a window.
 """
@@ -71,6 +72,7 @@ class _Done:
     index: int                      # position of the action in session.actions
     action: Action
     events: list[GameEvent]
+    rng_before: Any = None          # the dice before the action (a move that rolled cannot be undone)
 
 
 class Orders:
@@ -115,12 +117,13 @@ class Orders:
     # --- applying ----------------------------------------------------------------------------
     def apply(self, action: Action) -> list[GameEvent] | None:
         """Apply through the session; on an illegal action keep the state and set ``message``."""
+        rng_before = self.state.rng.getstate()
         try:
             events = self.session.apply(action)
         except IllegalAction as e:
             self.message = f"Not allowed: {e}"
             return None
-        self._done.append(_Done(len(self.session.actions) - 1, action, events))
+        self._done.append(_Done(len(self.session.actions) - 1, action, events, rng_before))
         self.message = ""
         if self.on_applied:
             self.on_applied(action, events)
@@ -355,8 +358,8 @@ class Orders:
         last = self._done[-1]
         if not isinstance(last.action, Move):
             return "only moves can be undone"
-        if self.state.rng.getstate() != self._rng_at_start:
-            return "a die has been rolled this turn"
+        if self.state.rng.getstate() != last.rng_before:
+            return "that move rolled a die"
         for e in last.events:
             if e.kind == "move":
                 if e.data.get("revealed") or e.data.get("stopped"):

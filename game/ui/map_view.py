@@ -49,6 +49,9 @@ class Overlay:
     show_lines: bool = True                     # deconfliction lines / air zones toggle
     show_grid: bool = True
     marks: dict[int, str] | None = None         # cell -> short label (e.g. odds "3:1")
+    # the side to move's units: "fresh" (not used yet), "partial" (can still move or attack),
+    # "done" (nothing left this turn); drawn as a green / yellow pip or a greyed counter
+    unit_status: dict[str, str] | None = None
 
 
 # --- air power adapter -------------------------------------------------------------------------
@@ -1028,14 +1031,19 @@ class MapView:
                 mx = ut.steps if ut else max(1, u.steps)
                 fi = self._faction_idx.get(u.faction, -1)
                 rgb = self._faction_rgb[fi] if fi >= 0 else (200, 200, 200)
-                spent = (u.faction == active and u.attacked and u.mp <= 0)
+                status = ov.unit_status.get(u.id) if ov.unit_status is not None else None
+                if ov.unit_status is not None and u.faction == active:
+                    spent = status == "done"
+                else:
+                    spent = u.faction == active and u.attacked     # a unit that attacked may not move
                 img = counters.counter(sym, rgb, u.steps, mx, size, not u.in_supply, spent)
                 o = (n - 1 - k) * step
                 pos = (int(sx - size / 2 - o), int(sy - size / 2 - o))
                 surface.blit(img, pos)
+                if status in ("fresh", "partial") and k == n - 1:
+                    _status_pip(surface, (pos[0] + size, pos[1]), size, status == "fresh")
                 if u.id == ov.selected:
-                    pygame.draw.rect(surface, theme.SELECT, (pos[0] - 2, pos[1] - 2, size + 4, size + 4),
-                                     max(2, size // 14), border_radius=max(2, size // 8))
+                    _selection_frame(surface, pygame.Rect(pos[0] - 2, pos[1] - 2, size + 4, size + 4), size, rgb)
             if len(us) > 3:
                 b = counters.stack_badge(len(us) - 3, size)
                 surface.blit(b, (int(sx + size / 2 - b.get_width() // 2), int(sy - size / 2 - b.get_height() // 2)))
@@ -1117,6 +1125,28 @@ class MapView:
 
 
 # --- small drawing helpers -----------------------------------------------------------------------
+
+PIP_FRESH: Colour = (110, 220, 90)
+PIP_PARTIAL: Colour = (250, 200, 40)
+
+
+def _status_pip(surface: pygame.Surface, corner: tuple[int, int], size: int, fresh: bool) -> None:
+    """A small dot on a counter's top-right corner: green = not used yet, yellow = can still act."""
+    r = max(4, size // 6)
+    c = (corner[0] - r // 2, corner[1] + r // 2)
+    pygame.draw.circle(surface, (16, 16, 16), c, r + 1)
+    pygame.draw.circle(surface, PIP_FRESH if fresh else PIP_PARTIAL, c, r)
+
+
+def _selection_frame(surface: pygame.Surface, rect: pygame.Rect, size: int, counter_rgb: Colour) -> None:
+    """The selected counter's frame: yellow, or white on a yellowish counter, over a dark edge so it
+    reads on any terrain and any faction colour."""
+    w = max(2, size // 14)
+    close = sum(abs(a - b) for a, b in zip(counter_rgb, theme.SELECT)) < 200
+    colour = (255, 255, 255) if close else theme.SELECT
+    radius = max(2, size // 8)
+    pygame.draw.rect(surface, (12, 12, 12), rect.inflate(2 * w, 2 * w), w + 1, border_radius=radius + w)
+    pygame.draw.rect(surface, colour, rect, w, border_radius=radius)
 
 def _arrow_head(surface: pygame.Surface, pts: list[tuple[float, float]], r: float) -> None:
     (x1, y1) = pts[-1]

@@ -106,7 +106,7 @@ def draw_top_bar(surface: pygame.Surface, rect: pygame.Rect, state: GameState, s
         pygame.draw.rect(surface, common.DIM, (x, cy - 7, 14, 14), 1)
         goal = f" / {f.vp_goal:g}" if f.vp_goal else ""
         vp = state.vp[i] if i < len(state.vp) else 0.0
-        r = _t(surface, f"{_short(f.name)} {vp:g}{goal}", (x + 20, cy), 18, common.TEXT, anchor="midleft")
+        r = _t(surface, f"{short_name(f)} {vp:g}{goal}", (x + 20, cy), 18, common.TEXT, anchor="midleft")
         x = r.right + 18
     _t(surface, "VP", (x - 6, cy), 14, common.DIM, anchor="midleft")
     # tension meters on the right
@@ -125,8 +125,20 @@ def draw_top_bar(surface: pygame.Surface, rect: pygame.Rect, state: GameState, s
         rx = b.left - 16
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= 14 else name[:13] + "."
+def short_name(faction: Any) -> str:
+    """A faction's name short enough for the top bar: the name if it is short, else an
+    abbreviation in brackets ("Islamic State (ISIL)" -> "ISIL"), else its id ("sdf" -> "SDF")."""
+    import re
+    name = getattr(faction, "name", "") or ""
+    if len(name) <= 14:
+        return name
+    m = re.search(r"\(([^()]{1,10})\)\s*$", name)
+    if m:
+        return m.group(1)
+    fid = str(getattr(faction, "id", "") or "")
+    if fid:
+        return fid.upper() if len(fid) <= 4 else fid.replace("_", " ").capitalize()
+    return name[:13] + "."
 
 
 # --- unit and hex info --------------------------------------------------------------------------
@@ -220,11 +232,18 @@ def draw_lines(surface: pygame.Surface, rect: pygame.Rect, lines: list[tuple[str
 
 # --- orders previews -----------------------------------------------------------------------------
 
-def draw_attack_preview(surface: pygame.Surface, rect: pygame.Rect, state: GameState, pending) -> int:
-    """Odds, strengths and every outcome's chance of the attack being prepared."""
+def draw_attack_preview(surface: pygame.Surface, rect: pygame.Rect, state: GameState, pending,
+                        defenders: Iterable[Unit] = ()) -> int:
+    """Odds, strengths and every outcome's chance of the attack being prepared (``defenders``:
+    the enemy units the attacker sees in the target hex)."""
+    defenders = list(defenders)
     y = heading(surface, rect, "Attack")
     names = ", ".join(state.units[a].name for a in pending.attackers if a in state.units)
     y = draw_lines(surface, rect, [(names, common.TEXT)], y)
+    if defenders:
+        scn = state.scenario
+        against = ", ".join(f"{u.name} {u.steps}/{state.utype(u).steps}" for u in defenders)
+        y = draw_lines(surface, rect, [(f"vs {against}", common.faction_text_colour(scn, defenders[0].faction))], y, 16)
     if pending.error or pending.prediction is None:
         return draw_lines(surface, rect, [(f"Not possible: {pending.error}", common.BAD)], y)
     p = pending.prediction
@@ -276,7 +295,7 @@ def air_preview_lines(state: GameState, pending) -> list[tuple[str, Any]]:
     else:
         out.append(("Hotline not needed" + (" (announcing halves the risk)" if p.incident_risk_unannounced else ""),
                     common.DIM))
-    out.append((f"Sorties: {p.sortie_cost} of {p.sorties_left} left", common.TEXT))
+    out.append((f"Uses {p.sortie_cost} sortie{'s' if p.sortie_cost != 1 else ''} ({p.sorties_left} left)", common.TEXT))
     if p.tension_change:
         out.append((f"Tension {p.tension_now:g} -> {p.tension_now + p.tension_change:g}", common.BAD))
     elif p.hotline_needed:
@@ -359,7 +378,10 @@ class EventLog:
 
 # --- tooltip -------------------------------------------------------------------------------------
 
-def tooltip(surface: pygame.Surface, pos: tuple[int, int], lines: list[tuple[str, Any]], max_w: int = 340) -> pygame.Rect:
+def tooltip(surface: pygame.Surface, pos: tuple[int, int], lines: list[tuple[str, Any]], max_w: int = 340,
+            bounds: pygame.Rect | None = None) -> pygame.Rect:
+    """A box of text lines by the mouse, kept inside ``bounds`` (default: the window) so it never
+    covers the side panel."""
     f = theme.font(16)
     rows = []
     for s, col in lines:
@@ -370,11 +392,12 @@ def tooltip(surface: pygame.Surface, pos: tuple[int, int], lines: list[tuple[str
     w = min(max_w, max(f.size(s)[0] for s, _ in rows) + 16)
     h = len(rows) * 18 + 10
     r = pygame.Rect(pos[0] + 18, pos[1] + 18, w, h)
-    sw, sh = surface.get_size()
-    if r.right > sw - 4:
+    area = pygame.Rect(bounds) if bounds is not None else surface.get_rect()
+    if r.right > area.right - 4:
         r.right = pos[0] - 10
-    if r.bottom > sh - 4:
+    if r.bottom > area.bottom - 4:
         r.bottom = pos[1] - 10
+    r.clamp_ip(area)
     common.panel(surface, r, (24, 25, 28), common.ACCENT, alpha=238)
     for i, (s, col) in enumerate(rows):
         _t(surface, s, (r.left + 8, r.top + 5 + i * 18), 16, col)

@@ -8,6 +8,7 @@ the other sides' turns - is filtered by what their faction could see when it hap
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from game import engine
 from game.actions import Action, Attack, EndTurn, Move
 from game.ai.registry import make_agent
 from game.errors import DeconflictionError, IllegalAction, SaveError
-from game.rules import visibility
+from game.rules import movement, visibility
 from game.session import Session
 from game.state import GameEvent, GameState
 from game.ui import panels
@@ -33,6 +34,33 @@ from game.ui.screens.news import News
 TOP_H = 44
 SIDE_W = 340
 STATUS_H = 26
+FLOAT_SECONDS = 2.4
+
+
+@dataclass
+class Floater:
+    """A combat result shown over the map for a moment ("-1 step", "No effect")."""
+    cell: int
+    text: str
+    colour: tuple[int, int, int]
+    born: float
+
+
+def combat_result_text(data: dict) -> tuple[str, bool | None]:
+    """What a combat did to the target hex in a few words, and whether it went the attacker's way
+    (None: neither)."""
+    lost_d = int(data.get("defender_losses") or 0)
+    lost_a = int(data.get("attacker_losses") or 0)
+    retreated = bool(data.get("retreated"))
+    parts = []
+    if lost_d:
+        parts.append(f"-{lost_d} step{'s' if lost_d != 1 else ''}")
+    if retreated:
+        parts.append("retreat")
+    if not parts:
+        return ("Attacker hit" if lost_a else "No effect"), (False if lost_a else None)
+    text = ", ".join(parts)
+    return text[0].upper() + text[1:], (None if lost_a else True)
 
 
 class GameScreen(Screen):
@@ -65,7 +93,7 @@ class GameScreen(Screen):
         self.game_over_shown = False
         self.hover: int | None = None
         self.hover_since = 0.0
-        self.mouse = (0, 0)
+        self.mouse: tuple[int, int] | None = None
         self.drag: tuple[int, int] | None = None
         self.drag_moved = False
         self.show_grid = True
@@ -74,7 +102,11 @@ class GameScreen(Screen):
         self.status_until = 0.0
         self.drawn_unit_ids: list[str] = []
         self.frames = 0
+        self.floaters: list[Floater] = []
+        self._status_key: Any = None
+        self._status: dict[str, str] | None = None
         self.layout(app.size)
+        self._fit_zoom()
         self._centre_start()
         self._started = False
 
@@ -124,12 +156,26 @@ class GameScreen(Screen):
         self.log_rect = pygame.Rect(x0, self.info_rect.bottom, SIDE_W, ay - 24 - self.info_rect.bottom)
         self._sync_buttons()
 
+    def _fit_zoom(self) -> None:
+        """Start as close in as shows the whole map (a small tutorial map fills the view), but
+        never further out than 1:1."""
+        from game.ui.camera import ZOOM_LEVELS
+        _, _, ww, wh = self.map.world_rect()
+        vw, vh = self.map_rect.size
+        fits = [z for z in ZOOM_LEVELS if 1.0 <= z <= 2.0 and ww * z <= vw and wh * z <= vh]
+        self.camera.zoom = max(fits) if fits else 1.0
+
     def _centre_start(self) -> None:
+        """Centre on the viewer's main body of troops: the unit with most friends within 8 hexes
+        (the average of all units may be empty desert between two fronts)."""
         st = self.state
         fid = self.viewer or (self.humans[0] if self.humans else st.active_faction)
         own = [u for u in st.units.values() if u.faction == fid]
         if own:
-            xs = [self.map.cell_centre_world(u.cell) for u in own]
+            grid = st.scenario.grid
+            best = max(own, key=lambda u: (sum(1 for v in own if grid.distance(u.cell, v.cell) <= 8), -u.cell))
+            group = [v for v in own if grid.distance(best.cell, v.cell) <= 8]
+            xs = [self.map.cell_centre_world(u.cell) for u in group]
             cx = sum(p[0] for p in xs) / len(xs)
             cy = sum(p[1] for p in xs) / len(xs)
         else:
@@ -219,6 +265,7 @@ class GameScreen(Screen):
         """The handover screen was dismissed by ``fid``'s player: show their view."""
         self.at_screen = fid
         self.viewer = fid
+        self.floaters = []
         self.orders.begin_turn()
         self.news.refresh(self.state)
         self._centre_start()
@@ -232,7 +279,8 @@ class GameScreen(Screen):
             more = len(lines) - 14
             body = "\n".join(lines[-14:]) + (f"\n(and {more} earlier)" if more > 0 else "")
             who = common.faction_name(self.state.scenario, fid)
-            self.app.message(f"{who}: the opening situation" if first else f"Since your last turn, {who}", body)
+            opening = first or self.state.turn == 1       # this side's first turn
+            self.app.message(f"{who}: the opening situation" if opening else f"Since your last turn, {who}", body)
 
     def show_dispatches(self, fid: str) -> None:
         """Solo: scenario messages since the player's last turn pop up (a tutorial's lessons)."""
@@ -320,6 +368,7 @@ class GameScreen(Screen):
                 return False
             action = EndTurn()
         visible = self.news.record(self.state, events, self.viewer)
+        self._add_floaters(events)
         self.ai_highlight = None
         if visible and isinstance(action, Move) and self.viewer is not None:
             path = [e.data for e in events if e.kind == "move"]
@@ -337,6 +386,7 @@ class GameScreen(Screen):
     # --- what each side saw ---------------------------------------------------------------------------
     def _on_human_applied(self, action: Action, events: list[GameEvent]) -> None:
         self.news.record(self.state, events, self.viewer)
+        self._add_floaters(events)
         for ev in events:
             if ev.kind in ("combat", "reveal", "capture", "message", "incident", "air"):
                 self.flash(ev.text, 5)
@@ -344,6 +394,37 @@ class GameScreen(Screen):
             self._after_end_turn()
         else:
             self._advance()
+
+    def _add_floaters(self, events: list[GameEvent]) -> None:
+        """Combat results the viewer could see, shown over the target hex for a moment."""
+        st = self.state
+        if self.viewer is None and self.humans:
+            return                      # hot-seat, between players: nobody may see it
+        vis = None
+        now = time.monotonic()
+        for ev in events:
+            if ev.kind != "combat" or not isinstance((ev.data or {}).get("target"), int):
+                continue
+            d = ev.data
+            target = d["target"]
+            mine = self.viewer is None or (ev.faction is not None and st.friendly(ev.faction, self.viewer))
+            if not mine:
+                if vis is None:
+                    vis = visibility.visible_cells(st, self.viewer)
+                if not (0 <= target < len(vis) and vis[target]):
+                    continue
+            text, good = combat_result_text(d)
+            if good is not None and not mine:
+                good = not good             # the viewer was attacked
+            colour = common.DIM if good is None else common.GOOD if good else common.BAD
+            self.floaters.append(Floater(target, text, colour, now))
+            lost_a = int(d.get("attacker_losses") or 0)
+            if lost_a:
+                cells = {st.units[a].cell for a in d.get("attackers", ()) if a in st.units}
+                for c in cells:
+                    self.floaters.append(Floater(c, f"-{lost_a} step{'s' if lost_a != 1 else ''}",
+                                                 common.BAD if mine else common.GOOD, now))
+        del self.floaters[:-12]
 
     def _after_end_turn(self) -> None:
         self.autosave()
@@ -398,6 +479,7 @@ class GameScreen(Screen):
     def update(self, dt: float) -> None:
         if self.runner is not None:
             self._pump_ai(dt)
+        self._track_hover()
         if self.orders.message:
             self.flash(self.orders.message)
             self.orders.message = ""
@@ -443,8 +525,13 @@ class GameScreen(Screen):
             self._mouse_down(event)
         elif event.type == pygame.MOUSEBUTTONUP:
             self._mouse_up(event)
+        elif event.type == pygame.WINDOWLEAVE:
+            self.mouse = None
+            self._track_hover()
         elif event.type == pygame.MOUSEWHEEL:
             pos = self.mouse
+            if pos is None:
+                return
             if self.map_rect.collidepoint(pos):
                 self.camera.zoom_at(1.25 if event.y > 0 else 0.8, *pos)
                 self.camera.clamp(self.map.world_rect(), self.map_rect.size)
@@ -543,6 +630,17 @@ class GameScreen(Screen):
                 self.camera.centre_on(*self.map.cell_centre_world(u.cell), self.map_rect.size)
                 self.camera.clamp(self.map.world_rect(), self.map_rect.size)
 
+    def _track_hover(self) -> None:
+        """The hex under the mouse, also when the map moved under a still mouse (AI moves, keys,
+        wheel), so the tooltip and hex panel never describe a hex the mouse has left."""
+        if self.mouse is None:
+            cell = None
+        else:
+            cell = self.map.cell_at(self.mouse, self.map_rect, self.camera)
+        if cell != self.hover:
+            self.hover = cell
+            self.hover_since = time.monotonic()
+
     def _motion(self, event: pygame.event.Event) -> None:
         self.mouse = event.pos
         if self.drag is not None:
@@ -616,7 +714,7 @@ class GameScreen(Screen):
         self.orders.attack = None
         self.orders.air = None
         self.orders.air_mode = mission
-        self.flash(f"{panels.MISSION_TITLES.get(mission, mission)}: click the target hex (Esc cancels)", 6)
+        self.status_until = 0.0
 
     def cycle_idle(self, d: int) -> None:
         idle = self.orders.idle_units()
@@ -659,6 +757,7 @@ class GameScreen(Screen):
         o = self.orders
         ov = Overlay(hover=self.hover, show_grid=self.show_grid, show_lines=self.show_lines)
         if self.human_turn:
+            ov.unit_status = self.unit_status()
             ov.selected = o.selected
             if o.reach is not None and o.attack is None and o.air is None:
                 ov.reachable = dict(o.reach.cost)
@@ -677,6 +776,26 @@ class GameScreen(Screen):
             ov.path = list(self.ai_highlight)
         return ov
 
+    def unit_status(self) -> dict[str, str]:
+        """Each of the moving side's units: fresh (unused), partial (can still act) or done."""
+        st = self.state
+        key = (id(st), st.ply, len(self.session.actions), st.active)
+        if self._status_key != key or self._status is None:
+            out: dict[str, str] = {}
+            for u in st.units_of(st.active_faction):
+                targets = engine.attack_targets(st, u)
+                can_move = not u.attacked and not u.static and u.mp > 0
+                if can_move and not targets:
+                    can_move = bool(engine.move_targets(st, u).destinations())
+                if not can_move and not targets:
+                    out[u.id] = "done"
+                elif not u.attacked and u.mp >= movement.movement_allowance(st, u) - 1e-9:
+                    out[u.id] = "fresh"
+                else:
+                    out[u.id] = "partial"
+            self._status, self._status_key = out, key
+        return self._status
+
     def draw(self, surface: pygame.Surface) -> None:
         self.frames += 1
         st = self.state
@@ -684,6 +803,7 @@ class GameScreen(Screen):
         camera, mr = self.camera, self.map_rect
         camera.clamp(self.map.world_rect(), mr.size)
         self.map.draw(surface, mr, camera, st, self.viewer, self.overlay())
+        self._draw_floaters(surface)
         self.drawn_unit_ids = self._units_on_screen()
         status = ""
         if self.ai_turn:
@@ -696,6 +816,31 @@ class GameScreen(Screen):
         self._draw_side(surface)
         self._draw_status(surface)
         self._draw_tooltip(surface)
+
+    def _draw_floaters(self, surface: pygame.Surface) -> None:
+        now = time.monotonic()
+        self.floaters = [f for f in self.floaters if now - f.born < FLOAT_SECONDS]
+        if not self.floaters or self.viewer is None and self.humans and not self.state.terminal:
+            return
+        from game.ui import theme
+        old = surface.get_clip()
+        surface.set_clip(self.map_rect)
+        size = max(18, min(28, int(20 * self.camera.zoom)))
+        for f in self.floaters:
+            age = now - f.born
+            x, y = self.camera.world_to_screen(*self.map.cell_centre_world(f.cell))
+            y -= 18 * self.camera.zoom + age * 14
+            img = theme.font(size, True).render(f.text, True, f.colour)
+            box = img.get_rect(center=(int(x), int(y))).inflate(12, 4)
+            tile = pygame.Surface(box.size, pygame.SRCALPHA)
+            tile.fill((16, 17, 20, 225))
+            pygame.draw.rect(tile, (*f.colour, 255), tile.get_rect(), 1, border_radius=4)
+            tile.blit(img, img.get_rect(center=(box.width // 2, box.height // 2)))
+            fade = min(1.0, (FLOAT_SECONDS - age) / 0.6)
+            if fade < 1.0:
+                tile.set_alpha(int(255 * fade))
+            surface.blit(tile, box)
+        surface.set_clip(old)
 
     def _units_on_screen(self) -> list[str]:
         """Ids of units the map drew this frame (the viewer's fog applied), for tests and AI pacing."""
@@ -715,7 +860,10 @@ class GameScreen(Screen):
         o = self.orders
         r = self.info_rect
         sel = o.selected_unit() if self.human_turn else None
-        if sel is not None:
+        preview = self.human_turn and (o.attack is not None or o.air is not None)
+        if preview:
+            pass                        # the attack / air preview below uses this space too
+        elif sel is not None:
             y = panels.heading(surface, r, "Selected unit")
             panels.draw_lines(surface, r, panels.unit_lines(st, sel, True), y)
         elif self.hover is not None:
@@ -728,11 +876,13 @@ class GameScreen(Screen):
                     "Waiting for the other side." if not st.terminal else "The game is over.")
             panels.draw_lines(surface, r, [(hint, common.DIM)], y, 16)
         log_top = self.info_rect.bottom
+        prect = self.preview_rect()
         if self.human_turn and o.attack is not None:
-            panels.draw_attack_preview(surface, self.orders_rect.inflate(0, -46).move(0, -23), st, o.attack)
+            defenders = [u for u in self._visible_units() if u.cell == o.attack.target and st.at_war(u.faction, st.active_faction)]
+            panels.draw_attack_preview(surface, prect, st, o.attack, defenders)
             log_top = self.orders_rect.bottom
         elif self.human_turn and o.air is not None:
-            panels.draw_air_preview(surface, self.orders_rect.inflate(0, -46).move(0, -23), st, o.air)
+            panels.draw_air_preview(surface, prect, st, o.air)
             log_top = self.orders_rect.bottom
         log_rect = pygame.Rect(self.side.left, log_top, SIDE_W, self.log_rect.bottom - log_top)
         if log_rect.height > 70:
@@ -744,6 +894,11 @@ class GameScreen(Screen):
                         common.DIM)
             common.text(surface, f"AIR: {getattr(wing, 'name', '')}", (self.side.left + 10, self.b_strike.rect.top - 18),
                         14, common.ACCENT, bold=True)
+
+    def preview_rect(self) -> pygame.Rect:
+        """Where the attack / air-mission preview goes: the unit panel and the orders area above
+        the Attack / Fly buttons (room for the odds and all six outcomes)."""
+        return pygame.Rect(self.side.left, self.info_rect.top, SIDE_W, self.b_attack.rect.top - 6 - self.info_rect.top)
 
     def _visible_units(self) -> list:
         """Units the viewer sees now (cached per state and action: asked several times a frame)."""
@@ -778,7 +933,11 @@ class GameScreen(Screen):
         if not self.human_turn:
             return "", common.DIM
         if o.air_mode:
-            return f"{o.air_mode.upper()}: click the target hex", common.WARN
+            title = panels.MISSION_TITLES.get(o.air_mode, o.air_mode)
+            return f"{title}: click the target hex  (Esc / right click: cancel)", common.WARN
+        if o.air is not None:
+            return "Enter / Fly: fly the mission.  H: hotline choice.  Click another hex to retarget.  Esc: cancel", \
+                common.TEXT
         cell = self.hover
         sel = o.selected_unit()
         if sel is not None and cell is not None:
@@ -793,7 +952,7 @@ class GameScreen(Screen):
     def _draw_tooltip(self, surface: pygame.Surface) -> None:
         if self.hover is None or self.drag is not None or time.monotonic() - self.hover_since < 0.6:
             return
-        if not self.map_rect.collidepoint(self.mouse):
+        if self.mouse is None or not self.map_rect.collidepoint(self.mouse):
             return
         lines = panels.hex_lines(self.state, self.hover, self._visible_units(), self.viewer)
         o = self.orders
@@ -804,7 +963,7 @@ class GameScreen(Screen):
                               f"you hit {p.p_attacker_loss:.0%}", common.WARN))
             except IllegalAction:
                 pass
-        panels.tooltip(surface, self.mouse, lines)
+        panels.tooltip(surface, self.mouse, lines, bounds=self.map_rect)
 
     def on_exit(self) -> None:
         self._stop_runner()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pygame
 import pygame_gui
 
+from game.ui import theme
 from game.ui.screens import common
 from game.ui.screens.common import Screen
 
@@ -25,8 +26,11 @@ class HandoverScreen(Screen):
     def layout(self, size: tuple[int, int]) -> None:
         self.ui.clear_and_reset()
         w, h = size
-        self.b_go = common.button(self.ui, (w // 2 - 150, int(h * 0.62), 300, 50), "Continue", object_id="@accent")
+        name = common.faction_name(self.game.state.scenario, self.faction)
+        bw = max(300, min(w - 80, theme.font(21).size(f"I am {name} - continue")[0] + 60))
+        self.b_go = common.button(self.ui, (w // 2 - bw // 2, int(h * 0.62), bw, 50), "Continue", object_id="@accent")
         self.b_menu = common.button(self.ui, (w // 2 - 150, int(h * 0.62) + 62, 300, 40), "Game menu")
+        self._laid_for = self.faction
 
     @property
     def ready(self) -> bool:
@@ -35,8 +39,12 @@ class HandoverScreen(Screen):
         return st.terminal or (st.active_faction == self.faction and self.game.runner is None)
 
     def update(self, dt: float) -> None:
+        if self._laid_for != self.faction:          # handed to someone else meanwhile
+            self.layout(self.app.size)
         name = common.faction_name(self.game.state.scenario, self.faction)
-        self.b_go.set_text(f"I am {name} - continue" if self.ready else "Please wait...")
+        label = f"I am {name} - continue" if self.ready else "Please wait..."
+        if self.b_go.text != label:
+            self.b_go.set_text(label)
         self.b_go.enable() if self.ready else self.b_go.disable()
 
     def handle_event(self, event: pygame.event.Event) -> None:
@@ -72,8 +80,8 @@ class HandoverScreen(Screen):
         pygame.draw.rect(surface, col, (0, band.top, w, 6))
         pygame.draw.rect(surface, col, (0, band.bottom - 6, w, 6))
         common.text(surface, "Pass the screen to", (w // 2, band.top + 40), 30, common.DIM, anchor="center")
-        common.text(surface, common.faction_name(scn, self.faction), (w // 2, band.top + 96), 72, col, bold=True,
-                    anchor="center")
+        common.text(surface, common.faction_name(scn, self.faction), (w // 2, band.top + 96), 72,
+                    common.faction_text_colour(scn, self.faction), bold=True, anchor="center")
         common.text(surface, f"Turn {st.turn} of {scn.meta.turns}  -  {st.date:%d %B %Y}",
                     (w // 2, band.top + 150), 24, common.TEXT, anchor="center")
         if not self.ready and not st.terminal:

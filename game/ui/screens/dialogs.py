@@ -128,6 +128,9 @@ class PromptDialog(Dialog):
         self.entry = pygame_gui.elements.UITextEntryLine(
             pygame.Rect(r.left + 20, r.bottom - 100, r.width - 40, 34), self.ui, initial_text=self.initial)
         self.entry.focus()
+        n = len(self.initial)
+        self.entry.select_range = [0, n]        # typing replaces the suggested name
+        self.entry.edit_position = n
         self.yes = common.button(self.ui, (r.right - 260, r.bottom - 50, 120, 34), "OK", object_id="@accent")
         self.no = common.button(self.ui, (r.right - 130, r.bottom - 50, 110, 34), "Cancel")
         self.buttons = {self.yes: self._ok, self.no: self.close}

@@ -41,6 +41,7 @@ class ReplayScreen(Screen):
         self.marks: list = []
         self.marks_task = BackgroundTask(lambda: turn_marks(session))
         self.drawn_unit_ids: list[str] = []
+        self._followed = self.cursor.position
         self.layout(app.size)
         ww, wh = self.map.world_size()
         self.camera.centre_on(ww / 2, wh / 2, self.map_rect.size)
@@ -182,13 +183,44 @@ class ReplayScreen(Screen):
                 else:
                     self.step()
                     self.play_wait = self.play_delay
-        self.b_play.set_text("Pause" if self.playing else "Play")
+        if self.position != self._followed:
+            self._followed = self.position
+            self.follow()
+        label = "Pause" if self.playing else "Play"
+        if self.b_play.text != label:
+            self.b_play.set_text(label)
         if self.turn_dd is not None and self.marks:
             k = self._mark_at(self.position)
             sel = self.turn_dd.selected_option
             sel = sel[0] if isinstance(sel, tuple) else sel
             if sel != self._mark_text(k, self.marks[k]) and self.turn_dd.current_state is self.turn_dd.menu_states["closed"]:
                 self._build_turn_dropdown()
+
+    def action_cell(self) -> int | None:
+        """Where the last replayed action happened (a move's end, an attack's or mission's target)."""
+        ov = self.overlay()
+        if ov.path:
+            return ov.path[-1]
+        if ov.attack_targets:
+            return ov.attack_targets[0]
+        idx = self.position - 1
+        if 0 <= idx < len(self.session.actions):
+            c = getattr(self.session.actions[idx], "target", None)
+            if isinstance(c, int) and 0 <= c < self.session.scenario.grid.n_cells:
+                return c
+        return None
+
+    def follow(self) -> None:
+        """Bring the last action into view when it happened off screen."""
+        cell = self.action_cell()
+        if cell is None:
+            return
+        wx, wy = self.map.cell_centre_world(cell)
+        self.camera.origin = self.map_rect.topleft
+        sx, sy = self.camera.world_to_screen(wx, wy)
+        if not self.map_rect.inflate(-80, -80).collidepoint(sx, sy):
+            self.camera.centre_on(wx, wy, self.map_rect.size)
+            self.camera.clamp(self.map.world_rect(), self.map_rect.size)
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
@@ -221,7 +253,9 @@ class ReplayScreen(Screen):
         elif event.type == pygame.MOUSEBUTTONUP and event.button in (2, 3):
             self._drag = None
         elif event.type == pygame.MOUSEWHEEL:
-            self.camera.zoom_at(1.25 if event.y > 0 else 0.8, *self.map_rect.center)
+            pos = pygame.mouse.get_pos()
+            at = pos if self.map_rect.collidepoint(pos) else self.map_rect.center
+            self.camera.zoom_at(1.25 if event.y > 0 else 0.8, *at)
 
     def overlay(self) -> Overlay:
         ov = Overlay()

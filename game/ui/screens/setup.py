@@ -64,16 +64,21 @@ def peek_title(path: Path) -> str:
         if re.match(r"^meta\s*:", line):
             in_meta = True
             m = re.search(r"\bname\s*:\s*[\"']?([^\"',}]+)", line)
-            if m:
+            if m and _plausible(m.group(1)):
                 return m.group(1).strip()
             continue
         if in_meta:
             if line and not line[0].isspace():
                 break
             m = re.match(r"^\s+name\s*:\s*[\"']?(.+?)[\"']?\s*(#.*)?$", line)
-            if m:
+            if m and _plausible(m.group(1)):
                 return m.group(1).strip()
     return path.stem.replace("_", " ").title()
+
+
+def _plausible(title: str) -> bool:
+    t = title.strip()
+    return bool(t) and t[0] not in "[{&*!|>%@`" and t.isprintable()
 
 
 class SetupScreen(Screen):
@@ -91,11 +96,11 @@ class SetupScreen(Screen):
         self.items: dict[str, Path] = {}
         self.faction_widgets: dict[pygame_gui.elements.UIDropDownMenu, str] = {}
         self.layout(app.size)
+        if self.path is None and self.items:
+            self.path = next(iter(self.items.values()))
+            self.layout(app.size)               # so the list shows it selected
         if self.path is not None:
             self.load(self.path)
-        elif self.items:
-            first = next(iter(self.items.values()))
-            self.load(first)
 
     # --- the scenario list ----------------------------------------------------------------------
     def scenario_files(self) -> list[tuple[str, Path]]:
@@ -108,7 +113,7 @@ class SetupScreen(Screen):
             seen.add(p.resolve())
         for p in files_in(self.app.scenario_dir, SCENARIO_EXT):
             if p.resolve() not in seen:
-                out.append((f"{peek_title(p)}  (my folder)", p))
+                out.append((f"{peek_title(p)}  ({p.name})", p))
                 seen.add(p.resolve())
         for p in self.extra_paths:
             if p.resolve() not in seen:
@@ -161,10 +166,18 @@ class SetupScreen(Screen):
             if cur not in opts:
                 cur = opts[-1]
             self.choices[f.id] = cur
-            dd = pygame_gui.elements.UIDropDownMenu(opts, cur, pygame.Rect(self.right.right - 200, y, 200, 34), self.ui)
+            dd = pygame_gui.elements.UIDropDownMenu(opts, cur, pygame.Rect(self.right.right - 220, y, 200, 34), self.ui)
             self.faction_widgets[dd] = f.id
-            y += 56
+            y += self.row_height()
         self.start_b.enable()
+
+    def row_height(self) -> int:
+        """Room for each side: its name and up to two lines of its description."""
+        if self.scenario is None:
+            return 56
+        w = self.right.width - 40 - 300
+        two = any(len(common.wrap(f.description, w, 16)) > 1 for f in self.scenario.factions if f.description)
+        return 74 if two else 56
 
     def faction_top(self) -> int:
         """Below the description (which may run to eight lines)."""
@@ -306,9 +319,12 @@ class SetupScreen(Screen):
             desc = f.description or (f"VP goal {f.vp_goal:g}" if f.vp_goal else "")
             if desc:
                 wrapped = common.wrap(desc, r.width - 300, 16)
-                line = wrapped[0] + (" ..." if len(wrapped) > 1 else "")
-                common.text(surface, line, (r.left + 38, y + 22), 16, common.DIM)
-            y += 56
+                shown = wrapped[:2]
+                if len(wrapped) > 2:
+                    shown[1] += " ..."
+                for k, line in enumerate(shown):
+                    common.text(surface, line, (r.left + 38, y + 22 + 18 * k), 16, common.DIM)
+            y += self.row_height()
         humans = sum(1 for c in self.choices.values() if c == HUMAN)
         mode = {0: "AI vs AI: watch the computer play", 1: "Solo against the AI"}.get(
             humans, f"Hot-seat: {humans} players take turns at this screen")

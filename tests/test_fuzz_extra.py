@@ -322,8 +322,6 @@ def test_mangled_action_lists_in_real_saves(real_save, data):
 
 # --- found by the fuzzing above ---------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="loader accepts start stacks over rules.stacking (reported to the "
-                                       "loader owner); remove this mark once it refuses them")
 def test_scenario_with_an_overfull_start_hex_is_refused():
     t = BUNDLED.get("tutorial.yaml")
     if t is None:

@@ -1132,6 +1132,7 @@ def _parse_units(root: YNode, ctx: ParseContext) -> list[UnitSpec]:
     if seq is None or seq.is_null or not ctx.sequence(seq, "a list of units"):
         return out
     holder: dict[int, tuple[str, int]] = {}
+    count: dict[int, int] = {}
     for node in seq.items:
         u = ctx.unit(node)
         if u is None:
@@ -1141,6 +1142,11 @@ def _parse_units(root: YNode, ctx: ParseContext) -> list[UnitSpec]:
                             f"(line {holder[u.cell][1]}); factions may not share a hex")
             continue
         holder.setdefault(u.cell, (u.faction, node.line))
+        count[u.cell] = count.get(u.cell, 0) + 1
+        if count[u.cell] > ctx.rules.stacking:
+            ctx.error(node, f"hex already holds {ctx.rules.stacking} unit(s): over the stacking limit "
+                            f"(rules.stacking = {ctx.rules.stacking})")
+            continue
         out.append(u)
     ctx.units = out
     return out

@@ -75,7 +75,13 @@ def _probe(state: GameState, rng: random.Random, tries: int) -> str | None:
         return "legal_actions is empty in a running game"
     if not any(isinstance(a, EndTurn) for a in acts):
         return "legal_actions does not offer EndTurn"
-    for a in rng.sample(acts, min(tries, len(acts))):
+    picks = rng.sample(acts, min(tries, len(acts)))
+    # edge cases get a turn of their own: one-hex moves (the first-hex rule), attacks, air missions
+    for group in ([a for a in acts if isinstance(a, Move) and len(a.path) == 1],
+                  [a for a in acts if not isinstance(a, (Move, EndTurn))]):
+        if group and tries < len(acts):
+            picks.append(rng.choice(group))
+    for a in picks:
         c = state.clone()
         if c.state_hash() != state.state_hash():
             return "clone() has a different state hash"

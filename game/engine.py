@@ -463,7 +463,7 @@ def _apply_attack(state: GameState, atk: Attack, out: list[GameEvent]) -> None:
                     u.cell = atk.target
                     advanced = u.id
                     break
-        if advanced is not None and int(state.control[atk.target]) != fi:
+        if advanced is not None and can_capture(state, atk.target, fid):
             state.control[atk.target] = fi
             ev_rules.fire_capture_events(state, atk.target, fid, out)
     text = (f"{', '.join(u.name for u in attackers)} attack at {odds.label}: die {die} -> "
@@ -570,6 +570,30 @@ def can_capture(state: GameState, cell: int, fid: str) -> bool:
     return owner != fid and state.at_war(owner, fid)
 
 
+def _claim_radius(state: GameState, fid: str, out: list[GameEvent]) -> None:
+    """rules.control_radius: units also take uncontested hexes around them at the end of their
+    turn (no other faction's unit in the hex, not in an enemy zone of control, passable)."""
+    fi = state.faction_index(fid)
+    t = tables(state.scenario)
+    radius = state.scenario.rules.control_radius
+    others: set[int] = set()
+    zoc: set[int] = set()
+    for o in state.units.values():
+        if state.friendly(o.faction, fid):
+            continue
+        others.add(o.cell)
+        if state.at_war(o.faction, fid) and state.utype(o).zoc:
+            zoc.update(t.neighbours[o.cell])
+    grid = state.scenario.grid
+    for u in sorted(state.units_of(fid), key=lambda x: x.id):
+        for c in grid.cells_within(u.cell, radius):
+            if c in others or c in zoc or t.move_cost[c] >= movement.IMPASSABLE:
+                continue
+            if can_capture(state, c, fid):
+                state.control[c] = fi
+                ev_rules.fire_capture_events(state, c, fid, out)
+
+
 def _end_turn(state: GameState, out: list[GameEvent]) -> None:
     fid = state.active_faction
     fi = state.active
@@ -578,6 +602,8 @@ def _end_turn(state: GameState, out: list[GameEvent]) -> None:
         if can_capture(state, u.cell, fid):
             state.control[u.cell] = fi
             ev_rules.fire_capture_events(state, u.cell, fid, out)
+    if state.scenario.rules.control_radius > 0:
+        _claim_radius(state, fid, out)
     win = victory.sudden_death(state)
     if win is not None:
         _finish(state, win, out, "sudden death")

@@ -222,3 +222,38 @@ def test_deconflicted_factions_do_not_capture_each_others_ground():
     engine.apply(st, Move("r1", (cell(s, 1, 1), green_hex)))
     assert int(st.control[green_hex]) == 0          # an enemy's hex is taken
     assert int(st.control[cell(s, 1, 1)]) == 0
+
+
+def test_advance_after_combat_does_not_take_a_deconflicted_factions_ground():
+    s = make(factions=("blue", "red", "green"),
+             relations=[("red", "blue", "war"), ("red", "green", "allied"), ("blue", "green", "deconflicted")],
+             units=[("b1", "arm", "blue", 1, 1), ("b2", "arm", "blue", 2, 2), ("r1", "inf", "red", 2, 1, 1),
+                    ("g1", "inf", "green", 9, 7)])
+    target = cell(s, 2, 1)
+    s.initial_control[target] = 2                      # green's ground, red standing on it
+    st = engine.new_game(s, 0)
+    engine.apply(st, Attack(("b1", "b2"), target))
+    assert "r1" not in st.units
+    assert any(u.cell == target for u in st.units.values())   # blue advanced ...
+    assert int(st.control[target]) == 2                        # ... but green keeps its ground
+
+
+def test_repeatable_capture_event_and_control_radius():
+    from game.scenario.model import Event, Effect, Rules, Trigger
+    s = make(units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 8, 6)], turns=6)
+    town = cell(s, 2, 1)
+    s.events = [Event("again", Trigger("captured", cell=town, by="red"), (Effect("vp", {"faction": "red", "amount": 1}),),
+                      once=False)]
+    st = engine.new_game(s, 1)
+    engine.apply(st, Move("r1", (town,)))
+    assert st.vp[0] == 1
+    st.control[town] = 1                                # blue takes it back (by fiat)
+    st.units["r1"].mp = 4
+    engine.apply(st, Move("r1", (cell(s, 1, 1),)))
+    engine.apply(st, Move("r1", (town,)))
+    assert st.vp[0] == 2                                # fired again
+    s2 = make(units=[("r1", "inf", "red", 4, 4), ("b1", "inf", "blue", 9, 0)], rules=Rules(control_radius=2))
+    st2 = engine.new_game(s2, 1)
+    engine.apply(st2, EndTurn())
+    assert int(st2.control[cell(s2, 4, 2)]) == 0 and int(st2.control[cell(s2, 6, 4)]) == 0
+    assert int(st2.control[cell(s2, 4, 1)]) == -1      # three hexes away: not claimed

@@ -42,7 +42,7 @@ def fire_turn_events(state: GameState, out: list[GameEvent]) -> None:
 def fire_capture_events(state: GameState, cell: int, by: str, out: list[GameEvent]) -> None:
     for ev in state.scenario.events:
         tr = ev.trigger
-        if tr.kind == "captured" and tr.cell == cell and ev.id not in state.fired:
+        if tr.kind == "captured" and tr.cell == cell and (not ev.once or ev.id not in state.fired):
             if tr.by is None or tr.by == by:
                 fire(state, ev, out)
 

@@ -268,6 +268,8 @@ def cmd_soak(args: argparse.Namespace) -> int:
         elif args.verbose:
             print(f"seed {r.seed}: winner {r.winner} after {r.turns} turns, {r.actions} actions, "
                   f"{r.seconds:.2f} s", flush=True)
+        if not args.verbose and args.games >= 100 and s.games % 50 == 0:
+            print(f"  ... {s.games}/{args.games} games, {s.clean} clean", flush=True)
     specs = [s for s in (args.agents or ["random"])]
     s = run_soak(args.scenario, args.games, args.seed, specs, args.jobs, args.turns,
                  args.probe_every, progress)

@@ -273,3 +273,18 @@ def test_top_bar_short_names():
     assert panels.short_name(NS(id="sdf", name="Syrian Democratic Forces")) == "SDF"
     assert panels.short_name(NS(id="regime", name="Syrian government and allies")) == "Regime"
     assert panels.short_name(NS(id="red", name="Red")) == "Red"
+
+
+# --- a waiting window stays calm ----------------------------------------------------------------------
+
+def test_frame_rate_drops_when_nothing_happens(app, paths):
+    from game.ui.app import IDLE_FPS
+    game = start_game(app, paths)
+    app.fps = 60
+    app._last_input_ms = -10_000
+    game.floaters = []
+    assert game.runner is None and app.frame_rate() == IDLE_FPS
+    game.end_turn()                          # an AI turn plays: full speed
+    assert game.runner is not None and app.frame_rate() == 60
+    app.fps = 0                              # tests: never throttled
+    assert app.frame_rate() == 0

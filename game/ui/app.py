@@ -18,6 +18,9 @@ from game.errors import DeconflictionError, SaveError
 from game.session import Session
 
 DEFAULT_SIZE = (1280, 800)
+IDLE_FPS = 20
+INPUT_EVENTS = {pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEWHEEL,
+                pygame.KEYDOWN, pygame.KEYUP, pygame.TEXTINPUT, pygame.VIDEORESIZE, pygame.WINDOWENTER}
 MIN_SIZE = (960, 640)
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_SCENARIOS = ROOT / "scenarios"
@@ -69,6 +72,7 @@ class App:
         self.catch_errors = catch_errors          # run(): a bug shows a message, not a crash
         self.hotseat_summaries = True              # show each hot-seat player what they saw happen
         self._map_views: dict[int, Any] = {}
+        self._last_input_ms = 0
 
     # --- the stack ---------------------------------------------------------------------------
     @property
@@ -222,10 +226,24 @@ class App:
                                 f"{type(e).__name__}: {e}.{where} The last autosave holds the game up to the "
                                 f"end of the last turn."))
 
+    def frame_rate(self) -> int:
+        """Full speed while something moves (input in the last second, an AI turn, an animation);
+        a calm rate when the window just sits there, so a waiting game does not keep a core busy."""
+        if not self.fps:
+            return 0
+        if pygame.time.get_ticks() - self._last_input_ms < 1000:
+            return self.fps
+        if any(getattr(s, "busy", False) for s in self.screen_stack):
+            return self.fps
+        return min(self.fps, IDLE_FPS)
+
     def _step(self) -> None:
-        dt = self.clock.tick(self.fps) / 1000.0 if self.fps else self.clock.tick() / 1000.0
+        fps = self.frame_rate()
+        dt = self.clock.tick(fps) / 1000.0 if fps else self.clock.tick() / 1000.0
         dt = min(dt, 0.25)
         for event in pygame.event.get():
+            if event.type in INPUT_EVENTS:
+                self._last_input_ms = pygame.time.get_ticks()
             self._dispatch(event)
             if not self.running:
                 return

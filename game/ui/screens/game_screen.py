@@ -630,6 +630,11 @@ class GameScreen(Screen):
                 self.camera.centre_on(*self.map.cell_centre_world(u.cell), self.map_rect.size)
                 self.camera.clamp(self.map.world_rect(), self.map_rect.size)
 
+    @property
+    def busy(self) -> bool:
+        """Something on screen moves by itself (the app keeps its full frame rate)."""
+        return self.runner is not None or bool(self.floaters) or self.drag is not None
+
     def _track_hover(self) -> None:
         """The hex under the mouse, also when the map moved under a still mouse (AI moves, keys,
         wheel), so the tooltip and hex panel never describe a hex the mouse has left."""

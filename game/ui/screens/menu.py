@@ -122,20 +122,29 @@ class MenuScreen(Screen):
         common.text(surface, "F1 help in game  -  Esc quits", (w - 16, h - 28), 16, common.DIM, anchor="topright")
 
 
+_backdrop_grid: dict[tuple[int, int], pygame.Surface] = {}
+
+
 def draw_backdrop(surface: pygame.Surface, t: float = 0.0) -> None:
     """A quiet map-table backdrop: dark sand with a faint hex grid and a river line."""
     w, h = surface.get_size()
-    surface.fill((30, 31, 30))
-    size = 36
-    col = (40, 41, 38)
-    dx = size * math.sqrt(3)
-    for row in range(-1, int(h / (size * 1.5)) + 2):
-        for c in range(-1, int(w / dx) + 2):
-            cx = c * dx + (dx / 2 if row % 2 else 0)
-            cy = row * size * 1.5
-            pts = [(cx + size * math.cos(math.radians(60 * i - 30)), cy + size * math.sin(math.radians(60 * i - 30)))
-                   for i in range(6)]
-            pygame.draw.polygon(surface, col, pts, 1)
+    grid = _backdrop_grid.get((w, h))
+    if grid is None:                    # the hex grid is drawn once per window size
+        grid = pygame.Surface((w, h))
+        grid.fill((30, 31, 30))
+        size = 36
+        col = (40, 41, 38)
+        dx = size * math.sqrt(3)
+        for row in range(-1, int(h / (size * 1.5)) + 2):
+            for c in range(-1, int(w / dx) + 2):
+                cx = c * dx + (dx / 2 if row % 2 else 0)
+                cy = row * size * 1.5
+                pts = [(cx + size * math.cos(math.radians(60 * i - 30)), cy + size * math.sin(math.radians(60 * i - 30)))
+                       for i in range(6)]
+                pygame.draw.polygon(grid, col, pts, 1)
+        _backdrop_grid.clear()
+        _backdrop_grid[(w, h)] = grid
+    surface.blit(grid, (0, 0))
     pts = []
     for i in range(0, w + 40, 40):
         pts.append((i, h * 0.62 + math.sin(i / 140.0 + t * 0.2) * 38 + math.sin(i / 53.0) * 12))

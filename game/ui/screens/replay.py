@@ -47,6 +47,10 @@ class ReplayScreen(Screen):
         self.camera.centre_on(ww / 2, wh / 2, self.map_rect.size)
 
     @property
+    def busy(self) -> bool:
+        return self.playing
+
+    @property
     def state(self):
         return self.cursor.state
 

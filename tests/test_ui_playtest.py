@@ -106,7 +106,8 @@ def test_combat_result_shows_over_the_target(app, paths):
     press(app, pygame.K_RETURN)
     assert any(f.cell == target for f in game.floaters)
     assert combat_result_text({"defender_losses": 1, "retreated": ["x"]}) == ("-1 step, retreat", True)
-    assert combat_result_text({"attacker_losses": 1}) == ("Attacker hit", False)
+    assert combat_result_text({"attacker_losses": 1}) == ("Attacker -1", False)
+    assert combat_result_text({"attacker_losses": 1, "defender_losses": 1}) == ("-1 step, attacker -1", None)
     assert combat_result_text({}) == ("No effect", None)
 
 
@@ -288,3 +289,21 @@ def test_frame_rate_drops_when_nothing_happens(app, paths):
     assert game.runner is not None and app.frame_rate() == 60
     app.fps = 0                              # tests: never throttled
     assert app.frame_rate() == 0
+
+
+def test_news_from_your_own_move_pops_up_at_once(app):
+    from game.scenario.model import Effect, Event, Trigger
+    s = make(12, 8, units=[("r1", "inf", "red", 2, 2), ("b1", "inf", "blue", 10, 6)])
+    town = s.grid.cell_of_offset(3, 2)
+    ev = Event("taken", Trigger("captured", cell=town, by="red"), (Effect("message", {"text": "The town is ours."}),))
+    s.events.append(ev)
+    app.start_session(Session.start(s, 1, {"red": PlayerSetup("human"), "blue": PlayerSetup("ai", "random")}))
+    game = app.find(GameScreen)
+    while isinstance(app.top, MessageDialog):
+        press(app, pygame.K_RETURN)
+    click(app, hex_pos(game, s.grid.cell_of_offset(2, 2)))
+    click(app, hex_pos(game, town))
+    assert app.session.state.units["r1"].cell == town
+    assert isinstance(app.top, MessageDialog) and "The town is ours." in app.top.body
+    press(app, pygame.K_RETURN)
+    assert not any(e.text == "The town is ours." for e in game.news.inbox["red"])   # not again next turn

@@ -47,8 +47,8 @@ class Floater:
 
 
 def combat_result_text(data: dict) -> tuple[str, bool | None]:
-    """What a combat did to the target hex in a few words, and whether it went the attacker's way
-    (None: neither)."""
+    """What a combat did in a few words, and whether it went the attacker's way (None: mixed or
+    nothing happened)."""
     lost_d = int(data.get("defender_losses") or 0)
     lost_a = int(data.get("attacker_losses") or 0)
     retreated = bool(data.get("retreated"))
@@ -57,10 +57,13 @@ def combat_result_text(data: dict) -> tuple[str, bool | None]:
         parts.append(f"-{lost_d} step{'s' if lost_d != 1 else ''}")
     if retreated:
         parts.append("retreat")
+    if lost_a:
+        parts.append(f"attacker -{lost_a}")
     if not parts:
-        return ("Attacker hit" if lost_a else "No effect"), (False if lost_a else None)
+        return "No effect", None
     text = ", ".join(parts)
-    return text[0].upper() + text[1:], (None if lost_a else True)
+    good = None if (lost_d or retreated) and lost_a else bool(lost_d or retreated)
+    return text[0].upper() + text[1:], good
 
 
 class GameScreen(Screen):
@@ -390,10 +393,24 @@ class GameScreen(Screen):
         for ev in events:
             if ev.kind in ("combat", "reveal", "capture", "message", "incident", "air"):
                 self.flash(ev.text, 5)
+        if not isinstance(action, EndTurn):
+            self._show_news_now(events)
         if isinstance(action, EndTurn):
             self._after_end_turn()
         else:
             self._advance()
+
+    def _show_news_now(self, events: list[GameEvent]) -> None:
+        """Scenario messages the player's own order set off (a town taken, a lesson) pop up now,
+        not at the start of their next turn."""
+        fid = self.viewer
+        if fid is None:
+            return
+        box = self.news.inbox.get(fid, [])
+        msgs = [e for e in events if e.kind == "message" and e.text and any(e is x for x in box)]
+        if msgs:
+            self.news.inbox[fid] = [x for x in box if not any(x is m for m in msgs)]
+            self.app.message(f"Turn {self.state.turn}: news", "\n\n".join(m.text for m in msgs[-4:]))
 
     def _add_floaters(self, events: list[GameEvent]) -> None:
         """Combat results the viewer could see, shown over the target hex for a moment."""
@@ -416,14 +433,8 @@ class GameScreen(Screen):
             text, good = combat_result_text(d)
             if good is not None and not mine:
                 good = not good             # the viewer was attacked
-            colour = common.DIM if good is None else common.GOOD if good else common.BAD
+            colour = common.WARN if good is None else common.GOOD if good else common.BAD
             self.floaters.append(Floater(target, text, colour, now))
-            lost_a = int(d.get("attacker_losses") or 0)
-            if lost_a:
-                cells = {st.units[a].cell for a in d.get("attackers", ()) if a in st.units}
-                for c in cells:
-                    self.floaters.append(Floater(c, f"-{lost_a} step{'s' if lost_a != 1 else ''}",
-                                                 common.BAD if mine else common.GOOD, now))
         del self.floaters[:-12]
 
     def _after_end_turn(self) -> None:
@@ -831,10 +842,13 @@ class GameScreen(Screen):
         old = surface.get_clip()
         surface.set_clip(self.map_rect)
         size = max(18, min(28, int(20 * self.camera.zoom)))
-        for f in self.floaters:
+        stacked: dict[int, int] = {}
+        for f in reversed(self.floaters):       # newest lowest; older ones of the same hex above
             age = now - f.born
+            k = stacked.get(f.cell, 0)
+            stacked[f.cell] = k + 1
             x, y = self.camera.world_to_screen(*self.map.cell_centre_world(f.cell))
-            y -= 18 * self.camera.zoom + age * 14
+            y -= 18 * self.camera.zoom + age * 14 + k * (size + 6)
             img = theme.font(size, True).render(f.text, True, f.colour)
             box = img.get_rect(center=(int(x), int(y))).inflate(12, 4)
             tile = pygame.Surface(box.size, pygame.SRCALPHA)

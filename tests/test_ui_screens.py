@@ -429,6 +429,8 @@ def test_isr_lift_request_is_asked_and_answered(app, paths):
     click(app, app.top.no.rect.center, frames=3)            # Refuse
     last = app.session.actions[-1]
     assert type(last).__name__ == "IsrAnswer" and last.accept is False
+    assert isinstance(app.top, MessageDialog) and "VKS keeps watching" in app.top.body   # the price, at once
+    press(app, pygame.K_RETURN)
     assert app.top is game and not game.orders.pending_requests()
 
 

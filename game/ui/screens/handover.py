@@ -80,8 +80,9 @@ class HandoverScreen(Screen):
         pygame.draw.rect(surface, col, (0, band.top, w, 6))
         pygame.draw.rect(surface, col, (0, band.bottom - 6, w, 6))
         common.text(surface, "Pass the screen to", (w // 2, band.top + 40), 30, common.DIM, anchor="center")
-        common.text(surface, common.faction_name(scn, self.faction), (w // 2, band.top + 96), 72,
-                    common.faction_text_colour(scn, self.faction), bold=True, anchor="center")
+        title = col if theme.luminance(col) >= 60 else common.faction_text_colour(scn, self.faction)
+        common.text(surface, common.faction_name(scn, self.faction), (w // 2, band.top + 96), 72, title,
+                    bold=True, anchor="center")
         common.text(surface, f"Turn {st.turn} of {scn.meta.turns}  -  {st.date:%d %B %Y}",
                     (w // 2, band.top + 150), 24, common.TEXT, anchor="center")
         if not self.ready and not st.terminal:

@@ -307,3 +307,12 @@ def test_news_from_your_own_move_pops_up_at_once(app):
     assert isinstance(app.top, MessageDialog) and "The town is ours." in app.top.body
     press(app, pygame.K_RETURN)
     assert not any(e.text == "The town is ours." for e in game.news.inbox["red"])   # not again next turn
+
+
+def test_long_status_lines_are_cut_before_the_hex_readout():
+    from game.ui.screens import common
+    from game.ui import theme
+    long = "17th Div. - 137th Bde, 17th Div. airbase garrison, NDF and tribal fighters attack at 2:1: die 6 " * 2
+    cut = common.fit(long, 400, 17)
+    assert cut.endswith("...") and theme.font(17).size(cut)[0] <= 400
+    assert common.fit("short", 400, 17) == "short"

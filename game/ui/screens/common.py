@@ -97,6 +97,21 @@ def text(surface: pygame.Surface, s: str, pos: tuple[int, int], size: int = 18,
     return r
 
 
+def fit(s: str, width: int, size: int = 18, bold: bool = False) -> str:
+    """``s`` cut to ``width`` pixels with an ellipsis if it is too long."""
+    f = theme.font(size, bold)
+    if f.size(s)[0] <= width:
+        return s
+    lo, hi = 0, len(s)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if f.size(s[:mid].rstrip() + "...")[0] <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return s[:lo].rstrip() + "..."
+
+
 def wrap(s: str, width: int, size: int = 18, bold: bool = False) -> list[str]:
     """Greedy word wrap for pygame's font at ``size``."""
     f = theme.font(size, bold)

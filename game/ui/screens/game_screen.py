@@ -934,14 +934,15 @@ class GameScreen(Screen):
         msg, col = self._hint()
         if time.monotonic() < self.status_until and self.status:
             msg, col = self.status, common.WARN
-        common.text(surface, msg, (r.left + 10, r.centery), 17, col, anchor="midleft")
         right = f"zoom {self.camera.zoom:g}"
         if self.hover is not None:
             c, rw = self.state.scenario.grid.offset(self.hover)
             right = f"hex [{c},{rw}]   " + right
         if self.viewer is None and not self.state.terminal and self.humans:
             right = "map hidden   " + right
-        common.text(surface, right, (r.right - 10, r.centery), 16, common.DIM, anchor="midright")
+        rr = common.text(surface, right, (r.right - 10, r.centery), 16, common.DIM, anchor="midright")
+        common.text(surface, common.fit(msg, rr.left - r.left - 30, 17), (r.left + 10, r.centery), 17, col,
+                    anchor="midleft")
 
     def _hint(self) -> tuple[str, Any]:
         o = self.orders

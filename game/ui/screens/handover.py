@@ -76,11 +76,11 @@ class HandoverScreen(Screen):
         scn = st.scenario
         col = common.faction_colour(scn, self.faction)
         band = pygame.Rect(0, int(h * 0.24), w, int(h * 0.30))
-        pygame.draw.rect(surface, (20, 21, 23), band)
-        pygame.draw.rect(surface, col, (0, band.top, w, 6))
-        pygame.draw.rect(surface, col, (0, band.bottom - 6, w, 6))
-        common.text(surface, "Pass the screen to", (w // 2, band.top + 40), 30, common.DIM, anchor="center")
         title = col if theme.luminance(col) >= 60 else common.faction_text_colour(scn, self.faction)
+        pygame.draw.rect(surface, (20, 21, 23), band)
+        pygame.draw.rect(surface, title, (0, band.top, w, 6))
+        pygame.draw.rect(surface, title, (0, band.bottom - 6, w, 6))
+        common.text(surface, "Pass the screen to", (w // 2, band.top + 40), 30, common.DIM, anchor="center")
         common.text(surface, common.faction_name(scn, self.faction), (w // 2, band.top + 96), 72, title,
                     bold=True, anchor="center")
         common.text(surface, f"Turn {st.turn} of {scn.meta.turns}  -  {st.date:%d %B %Y}",

@@ -316,3 +316,23 @@ def test_long_status_lines_are_cut_before_the_hex_readout():
     cut = common.fit(long, 400, 17)
     assert cut.endswith("...") and theme.font(17).size(cut)[0] <= 400
     assert common.fit("short", 400, 17) == "short"
+
+
+def test_dragging_on_the_minimap_steers_the_view(app):
+    app.start_session(split_session())
+    game = app.find(GameScreen)
+    while not isinstance(app.top, GameScreen):
+        press(app, pygame.K_RETURN, frames=3)
+    r = game.mini_rect
+    a = (r.left + r.width // 4, r.centery)
+    b = (r.right - r.width // 4, r.centery)
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=a, button=1))
+    app.tick(1)
+    x0 = game.camera.x
+    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=b, rel=(b[0] - a[0], 0), buttons=(1, 0, 0)))
+    app.tick(1)
+    assert game.camera.x > x0
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=b, button=1))
+    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=a, rel=(0, 0), buttons=(0, 0, 0)))
+    app.tick(1)
+    assert not game.mini_drag and game.camera.x > x0

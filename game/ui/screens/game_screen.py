@@ -99,6 +99,7 @@ class GameScreen(Screen):
         self.mouse: tuple[int, int] | None = None
         self.drag: tuple[int, int] | None = None
         self.drag_moved = False
+        self.mini_drag = False
         self.show_grid = True
         self.show_lines = True
         self.status = ""
@@ -659,6 +660,11 @@ class GameScreen(Screen):
 
     def _motion(self, event: pygame.event.Event) -> None:
         self.mouse = event.pos
+        if self.mini_drag:
+            if event.buttons and event.buttons[0]:
+                self._minimap_jump(event.pos)
+            else:
+                self.mini_drag = False
         if self.drag is not None:
             dx, dy = event.pos[0] - self.drag[0], event.pos[1] - self.drag[1]
             if abs(dx) + abs(dy) > 3 or self.drag_moved:
@@ -680,9 +686,8 @@ class GameScreen(Screen):
         if event.button != 1:
             return
         if self.minimap is not None and self.mini_rect.collidepoint(event.pos):
-            wx, wy = self.minimap.click_to_world(event.pos, self.mini_rect)
-            self.camera.centre_on(wx, wy, self.map_rect.size)
-            self.camera.clamp(self.map.world_rect(), self.map_rect.size)
+            self.mini_drag = True           # holding the button on the minimap keeps steering
+            self._minimap_jump(event.pos)
             return
         cell = self.map.cell_at(event.pos, self.map_rect, self.camera)
         if cell is None:
@@ -693,7 +698,18 @@ class GameScreen(Screen):
         shift = bool(pygame.key.get_mods() & pygame.KMOD_SHIFT) or bool(getattr(event, "mod", 0) & pygame.KMOD_SHIFT)
         self.orders.click(cell, force_move=shift)
 
+    def _minimap_jump(self, pos: tuple[int, int]) -> None:
+        if self.minimap is None:
+            return
+        x = min(max(pos[0], self.mini_rect.left), self.mini_rect.right - 1)
+        y = min(max(pos[1], self.mini_rect.top), self.mini_rect.bottom - 1)
+        wx, wy = self.minimap.click_to_world((x, y), self.mini_rect)
+        self.camera.centre_on(wx, wy, self.map_rect.size)
+        self.camera.clamp(self.map.world_rect(), self.map_rect.size)
+
     def _mouse_up(self, event: pygame.event.Event) -> None:
+        if event.button == 1:
+            self.mini_drag = False
         if event.button in (2, 3) and self.drag is not None:
             moved = self.drag_moved
             self.drag = None

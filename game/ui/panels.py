@@ -287,7 +287,7 @@ def air_preview_lines(state: GameState, pending) -> list[tuple[str, Any]]:
         return out
     if not p.legal:
         out.append((f"Not possible: {p.reason}", common.BAD))
-    zone = wing_name(state, p.zone) if p.zone else "contested (no line)"
+    zone = wing_name(state, p.zone) if p.zone else "contested (no agreed line here)"
     out.append((f"Airspace: {zone}", common.TEXT))
     if p.hotline_needed:
         state_txt = "" if p.hotline_up else "  - HOTLINE DOWN"

@@ -1041,7 +1041,7 @@ class MapView:
                 pos = (int(sx - size / 2 - o), int(sy - size / 2 - o))
                 surface.blit(img, pos)
                 if status in ("fresh", "partial") and k == n - 1:
-                    _status_pip(surface, (pos[0] + size, pos[1]), size, status == "fresh")
+                    _status_pip(surface, pos, size, status == "fresh")
                 if u.id == ov.selected:
                     _selection_frame(surface, pygame.Rect(pos[0] - 2, pos[1] - 2, size + 4, size + 4), size, rgb)
             if len(us) > 3:
@@ -1127,13 +1127,14 @@ class MapView:
 # --- small drawing helpers -----------------------------------------------------------------------
 
 PIP_FRESH: Colour = (110, 220, 90)
-PIP_PARTIAL: Colour = (250, 200, 40)
+PIP_PARTIAL: Colour = (255, 150, 40)
 
 
 def _status_pip(surface: pygame.Surface, corner: tuple[int, int], size: int, fresh: bool) -> None:
-    """A small dot on a counter's top-right corner: green = not used yet, yellow = can still act."""
+    """A small dot on a counter's top-left corner (the top-right one is the out-of-supply mark):
+    green = not used yet, orange = can still act."""
     r = max(4, size // 6)
-    c = (corner[0] - r // 2, corner[1] + r // 2)
+    c = (corner[0] + r // 2, corner[1] + r // 2)
     pygame.draw.circle(surface, (16, 16, 16), c, r + 1)
     pygame.draw.circle(surface, PIP_FRESH if fresh else PIP_PARTIAL, c, r)
 

@@ -20,14 +20,21 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ("H", "hotline: announce now, announce and wait, or fly unannounced"),
         ("Right click / Esc", "cancel the order, then the selection"),
         ("Tab / Shift+Tab", "next / previous unit with orders left"),
-        ("Ctrl+Z / Backspace", "undo the last move (until something is revealed)"),
+        ("Ctrl+Z / Backspace", "undo the last move (unless it found the enemy)"),
         ("E", "end turn (warns about units with orders left)"),
+    ]),
+    ("Counters", [
+        ("Green dot", "has not moved or fought yet this turn"),
+        ("Orange dot", "can still move or attack"),
+        ("Greyed out", "done for this turn"),
+        ("Yellow !", "out of supply"),
+        ("Dots along the bottom", "strength steps left"),
     ]),
     ("Map", [
         ("Arrow keys", "scroll the map"),
         ("Right drag / middle drag", "pan"),
         ("Mouse wheel / + -", "zoom"),
-        ("Click minimap", "jump there"),
+        ("Click / drag minimap", "jump there"),
         ("Space", "centre on the selected unit"),
         ("G", "hex grid on/off"),
         ("L", "deconfliction lines on/off"),
@@ -68,7 +75,7 @@ class HelpOverlay(Screen):
         common.text(surface, "any key or click closes", (box.right - 24, box.top + 24), 18, common.DIM,
                     anchor="topright")
         col_w = (box.width - 48) // 2
-        cols = [KEYS[:1], KEYS[1:]]
+        cols = [KEYS[:2], KEYS[2:]]
         for ci, sections in enumerate(cols):
             x = box.left + 24 + ci * (col_w + 12)
             y = box.top + 64

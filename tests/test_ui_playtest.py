@@ -336,3 +336,27 @@ def test_dragging_on_the_minimap_steers_the_view(app):
     pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=a, rel=(0, 0), buttons=(0, 0, 0)))
     app.tick(1)
     assert not game.mini_drag and game.camera.x > x0
+
+
+def test_tab_visits_every_unit_with_something_left_in_map_order(app):
+    s = make(20, 12, units=[("a", "inf", "red", 2, 2), ("b", "inf", "red", 12, 2), ("c", "inf", "red", 4, 8),
+                            ("x", "inf", "blue", 18, 11)])
+    app.start_session(Session.start(s, 1, {"red": PlayerSetup("human"), "blue": PlayerSetup("ai", "random")}))
+    game = app.find(GameScreen)
+    while not isinstance(app.top, GameScreen):
+        press(app, pygame.K_RETURN)
+    seen = []
+    for _ in range(3):
+        press(app, pygame.K_TAB)
+        seen.append(game.orders.selected)
+    assert seen == ["a", "b", "c"]              # reading order: row 2 west to east, then row 8
+    # move b one hex: it still has movement (orange), so Tab still offers it
+    press(app, pygame.K_TAB)
+    press(app, pygame.K_TAB)
+    assert game.orders.selected == "b"
+    click(app, hex_pos(game, s.grid.cell_of_offset(12, 3)))
+    assert game.unit_status()["b"] == "partial"
+    press(app, pygame.K_TAB)
+    assert game.orders.selected == "c"
+    press(app, pygame.K_TAB, mod=pygame.KMOD_SHIFT)
+    assert game.orders.selected == "b"

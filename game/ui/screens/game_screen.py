@@ -749,12 +749,28 @@ class GameScreen(Screen):
         self.status_until = 0.0
 
     def cycle_idle(self, d: int) -> None:
-        idle = self.orders.idle_units()
+        """Tab: the next unit that can still move or attack (green or orange dot), sweeping the
+        map in reading order from the selected one."""
+        st = self.state
+        status = self.unit_status()
+        grid = st.scenario.grid
+
+        def place(u):
+            col, row = grid.offset(u.cell)
+            return (row, col, u.id)
+        idle = sorted((st.units[i] for i, s in status.items() if s != "done" and i in st.units), key=place)
         if not idle:
             self.flash("Every unit has acted")
             return
         ids = [u.id for u in idle]
-        i = ids.index(self.orders.selected) + d if self.orders.selected in ids else 0
+        sel = self.orders.selected_unit()
+        if sel is not None and sel.id in ids:
+            i = ids.index(sel.id) + d
+        elif sel is not None:                   # it has just finished: carry on from where it stands
+            after = [k for k, u in enumerate(idle) if place(u) > place(sel)]
+            i = (after[0] if after else 0) if d > 0 else (after[0] - 1 if after else -1)
+        else:
+            i = 0 if d > 0 else -1
         u = idle[i % len(idle)]
         self.orders.select(u.id)
         self.camera.centre_on(*self.map.cell_centre_world(u.cell), self.map_rect.size)

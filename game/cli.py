@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="every N actions also apply two of legal_actions to clones (0: never)")
     k.add_argument("--json", dest="json_out", help="write the summary and failures as JSON here")
     k.add_argument("--verbose", action="store_true", help="a line per game")
+    k.add_argument("--save-check", action="store_true",
+                   help="also save each finished game and load it back (the same game must come back)")
 
     c = sub.add_parser("check-save", help="load saves, replay them and verify their hashes")
     c.add_argument("files", nargs="+")

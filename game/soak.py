@@ -38,7 +38,7 @@ class GameResult:
     actions: int = 0
     seconds: float = 0.0
     hash: str = ""
-    problem: str | None = None        # kind of the first problem: violation | illegal | crash | replay | stuck
+    problem: str | None = None        # the first problem: violation | illegal | crash | replay | save | stuck
     detail: list[str] = field(default_factory=list)
 
     @property
@@ -96,7 +96,7 @@ def _probe(state: GameState, rng: random.Random, tries: int) -> str | None:
 
 
 def soak_game(scenario: Scenario, seed: int, agents: dict[str, str], max_turns: int | None = None,
-              probe_every: int = 10, replay: bool = True) -> GameResult:
+              probe_every: int = 10, replay: bool = True, save_check: bool = False) -> GameResult:
     """Play one game with ``agents`` (faction -> agent name), checking after every action."""
     res = GameResult(seed, dict(agents))
     t0 = time.perf_counter()
@@ -143,6 +143,10 @@ def soak_game(scenario: Scenario, seed: int, agents: dict[str, str], max_turns: 
             msg = _replay_problem(scenario, seed, actions, turn_hashes, res.hash)
             if msg:
                 return _fail(res, "replay", [msg], t0, state)
+        if save_check and scenario.source_text:
+            msg = _save_problem(scenario, seed, agents, actions, res.hash)
+            if msg:
+                return _fail(res, "save", [msg], t0, state)
     except Exception as e:  # noqa: BLE001 - a crash anywhere is the finding
         tb = traceback.format_exc(limit=8).strip().splitlines()
         where = f"ply {state.ply}" if state is not None else "new_game"
@@ -171,6 +175,31 @@ def _replay_problem(scenario: Scenario, seed: int, actions: list[Action], turn_h
     return None
 
 
+def _save_problem(scenario: Scenario, seed: int, agents: dict[str, str], actions: list[Action],
+                  final: str) -> str | None:
+    """Save the finished game and load it back: the loaded game must be the same game."""
+    import tempfile
+    from pathlib import Path
+
+    from game.errors import SaveError
+    from game.persistence import load_session, save_session
+    from game.session import PlayerSetup, Session
+    session = Session(scenario, seed, {f: PlayerSetup("ai", a) for f, a in agents.items()}, list(actions))
+    session.state = session.replay_to(len(actions))
+    with tempfile.TemporaryDirectory(prefix="soak-save-") as d:
+        path = Path(d) / "game.dsave"
+        try:
+            save_session(session, path)
+            back = load_session(path)
+        except SaveError as e:
+            return f"save/load of the finished game failed: {e}"
+    if back.state is None or back.state.state_hash() != final:
+        return f"the loaded save has hash {back.state.state_hash() if back.state else None}, the game {final}"
+    if len(back.actions) != len(actions):
+        return f"the loaded save has {len(back.actions)} actions, the game {len(actions)}"
+    return None
+
+
 def _fail(res: GameResult, kind: str, detail: list[str], t0: float, state: GameState | None) -> GameResult:
     res.problem = kind
     res.detail = detail
@@ -193,10 +222,10 @@ def _init_worker(path: str) -> None:
     _worker_scenario = load_scenario(path)
 
 
-def _run_one(job: tuple[int, dict[str, str], int | None, int]) -> GameResult:
-    seed, agents, max_turns, probe_every = job
+def _run_one(job: tuple[int, dict[str, str], int | None, int, bool]) -> GameResult:
+    seed, agents, max_turns, probe_every, save_check = job
     assert _worker_scenario is not None
-    return soak_game(_worker_scenario, seed, agents, max_turns, probe_every)
+    return soak_game(_worker_scenario, seed, agents, max_turns, probe_every, save_check=save_check)
 
 
 @dataclass
@@ -221,13 +250,13 @@ class Summary:
 
 def run_soak(path: str, games: int, seed: int = 1, agent_specs: list[str] | None = None,
              jobs: int = 1, max_turns: int | None = None, probe_every: int = 10,
-             progress=None) -> Summary:
+             progress=None, save_check: bool = False) -> Summary:
     """Play ``games`` games on seeds seed, seed+1, ...; agent specs rotate game by game."""
     from game.scenario.loader import load_scenario
     scn = load_scenario(path)
     fids = [f.id for f in scn.factions]
     specs = [parse_agents(s, fids) for s in (agent_specs or ["random"])]
-    jobs_list = [(seed + i, specs[i % len(specs)], max_turns, probe_every) for i in range(games)]
+    jobs_list = [(seed + i, specs[i % len(specs)], max_turns, probe_every, save_check) for i in range(games)]
     summary = Summary(scn.meta.id)
     t0 = time.perf_counter()
     if jobs <= 1:
@@ -272,7 +301,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
             print(f"  ... {s.games}/{args.games} games, {s.clean} clean", flush=True)
     specs = [s for s in (args.agents or ["random"])]
     s = run_soak(args.scenario, args.games, args.seed, specs, args.jobs, args.turns,
-                 args.probe_every, progress)
+                 args.probe_every, progress, save_check=getattr(args, "save_check", False))
     print(s.line())
     if args.json_out:
         with open(args.json_out, "w", encoding="utf-8") as fh:

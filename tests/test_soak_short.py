@@ -180,3 +180,19 @@ def test_no_offered_move_is_refused_across_a_99_cost_river():
     scn.rivers[0] = replace(scn.rivers[0], crossing_cost=99.0)   # the scenario format allows 0..99
     st = engine.new_game(scn, 1)
     assert soak._probe(st, __import__("random").Random(0), tries=10 ** 6) is None    # every legal action
+
+
+@pytest.mark.skipif(not TUTORIAL.exists(), reason="tutorial scenario not written yet")
+def test_save_check_round_trips_a_finished_game(monkeypatch):
+    scn = load_scenario(TUTORIAL)
+    agents = soak.parse_agents("normal", [f.id for f in scn.factions])
+    r = soak.soak_game(scn, 3, agents, save_check=True)
+    assert r.ok, (r.problem, r.detail)
+    import game.persistence as persistence
+    from game.errors import SaveError
+
+    def broken(path, **kw):
+        raise SaveError(f"{path}: planted")
+    monkeypatch.setattr(persistence, "load_session", broken)
+    r = soak.soak_game(scn, 3, agents, save_check=True)
+    assert r.problem == "save" and "planted" in r.detail[0]

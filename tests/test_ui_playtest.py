@@ -360,3 +360,14 @@ def test_tab_visits_every_unit_with_something_left_in_map_order(app):
     assert game.orders.selected == "c"
     press(app, pygame.K_TAB, mod=pygame.KMOD_SHIFT)
     assert game.orders.selected == "b"
+
+
+def test_smallest_window_keeps_the_side_panel_buttons_apart(app, paths):
+    game = start_game(app, paths)
+    pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, w=960, h=640, size=(960, 640)))
+    app.tick(2)
+    game = app.find(GameScreen)
+    rows = [game.b_attack.rect, next(iter(game.air_buttons)).rect, game.b_end.rect]
+    assert rows[0].bottom + 20 <= rows[1].top and rows[1].bottom <= rows[2].top
+    assert game.preview_rect().height >= 30 + 44 + 40 + 6 * 18
+    assert game.minimap is None or tuple(game.minimap.size) == game.mini_rect.size

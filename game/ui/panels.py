@@ -88,7 +88,10 @@ def draw_top_bar(surface: pygame.Surface, rect: pygame.Rect, state: GameState, s
     fid = state.active_faction
     col = common.faction_colour(scn, fid)
     chip = pygame.Rect(x, rect.top + 8, 0, rect.height - 16)
-    label = f"{common.faction_name(scn, fid)}" + (f"  -  {status}" if status else "")
+    meters = tension_meters(state)
+    narrow = rect.width < 1100 + 140 * max(0, len(meters) - 1)
+    name = short_name(scn.factions[scn.faction_index(fid)]) if narrow else common.faction_name(scn, fid)
+    label = name + (f"  -  {status}" if status else "")
     if state.terminal:
         w = state.winner
         col = common.faction_colour(scn, w) if w not in (None, "draw") else common.DIM
@@ -108,12 +111,14 @@ def draw_top_bar(surface: pygame.Surface, rect: pygame.Rect, state: GameState, s
         vp = state.vp[i] if i < len(state.vp) else 0.0
         r = _t(surface, f"{short_name(f)} {vp:g}{goal}", (x + 20, cy), 18, common.TEXT, anchor="midleft")
         x = r.right + 18
-    _t(surface, "VP", (x - 6, cy), 14, common.DIM, anchor="midleft")
-    # tension meters on the right
-    meters = tension_meters(state)
+    r = _t(surface, "VP", (x - 6, cy), 14, common.DIM, anchor="midleft")
+    # tension meters on the right, narrower when the window is
     rx = rect.right - 10
+    room = rx - r.right - 16
+    w = int(min(120, room / max(1, len(meters)) - 16)) if meters else 0
+    if meters and w < 36:
+        return                              # no room: the hex panel and air preview show tension
     for name, v, mx, levels in reversed(meters):
-        w = 120
         b = pygame.Rect(rx - w, cy - 2, w, 10)
         frac = v / mx if mx else 0
         colour = common.GOOD if frac < 0.34 else common.WARN if frac < 0.67 else common.BAD
@@ -121,7 +126,10 @@ def draw_top_bar(surface: pygame.Surface, rect: pygame.Rect, state: GameState, s
         for lv in levels:
             lx = b.left + int(b.width * lv / mx) if mx else b.left
             pygame.draw.line(surface, (240, 240, 240), (lx, b.top - 2), (lx, b.bottom + 1))
-        _t(surface, f"Tension {name}: {v:g}", (b.left, b.top - 15), 14, common.DIM)
+        text = f"Tension {name}: {v:g}"
+        if theme.font(14).size(text)[0] > w:
+            text = f"Tension {v:g}"
+        _t(surface, text, (b.left, b.top - 15), 14, common.DIM)
         rx = b.left - 16
 
 

@@ -77,11 +77,6 @@ class GameScreen(Screen):
         self.map = app.map_view(scn)
         self.camera = Camera(zoom=1.0)
         self.minimap = None
-        try:
-            from game.ui.minimap import Minimap
-            self.minimap = Minimap(scn, (SIDE_W - 20, 180), self.map)
-        except Exception:  # the minimap is a nicety; the game works without it
-            self.minimap = None
         self.orders = Orders(session, on_applied=self._on_human_applied)
         self.humans = [f.id for f in scn.factions if session.players.get(f.id) and session.players[f.id].controller == "human"]
         self.viewer: str | None = self.humans[0] if len(self.humans) == 1 else None
@@ -131,22 +126,25 @@ class GameScreen(Screen):
         self.map_rect = pygame.Rect(0, TOP_H, w - SIDE_W, h - TOP_H - STATUS_H)
         self.side = pygame.Rect(w - SIDE_W, TOP_H, SIDE_W, h - TOP_H)
         x0 = self.side.left
-        self.mini_rect = pygame.Rect(x0 + 10, TOP_H + 10, SIDE_W - 20, 180)
-        self.info_rect = pygame.Rect(x0, self.mini_rect.bottom + 6, SIDE_W, 176)
-        self.orders_rect = pygame.Rect(x0, self.info_rect.bottom, SIDE_W, 232)
         by = h - 46
+        ay = by - 40
+        mini_h = 180 if h >= 760 else 130           # small windows: a smaller minimap
+        self.mini_rect = pygame.Rect(x0 + 10, TOP_H + 10, SIDE_W - 20, mini_h)
+        self._ensure_minimap(self.mini_rect.size)
+        self.info_rect = pygame.Rect(x0, self.mini_rect.bottom + 6, SIDE_W, 176)
+        # the Attack / Fly row: under the preview, and always above the air buttons and their label
+        oy = min(self.info_rect.bottom + 232 - 42, ay - 24 - 40)
+        self.orders_rect = pygame.Rect(x0, self.info_rect.bottom, SIDE_W, oy + 42 - self.info_rect.bottom)
         self.b_undo = common.button(self.ui, (x0 + 10, by, 72, 36), "Undo", "Undo the last move (Ctrl+Z)")
         self.b_end = common.button(self.ui, (x0 + 87, by, 124, 36), "End turn", "End your turn (E)", "@accent")
         self.b_menu = common.button(self.ui, (x0 + 216, by, 68, 36), "Menu", "Save, load, quit (Esc)")
         self.b_help = common.button(self.ui, (x0 + 289, by, 40, 36), "?", "Keys and mouse (F1)")
-        oy = self.orders_rect.bottom - 42
         self.b_attack = common.button(self.ui, (x0 + 10, oy, 112, 34), "Attack!", "Roll the die (Enter)", "@danger")
         self.b_all = common.button(self.ui, (x0 + 127, oy, 56, 34), "+All", "Every unit that can joins (A)")
         self.b_cas = common.button(self.ui, (x0 + 188, oy, 66, 34), "CAS", "Close air support: shift the odds (C)")
         self.b_cancel = common.button(self.ui, (x0 + 259, oy, 70, 34), "Cancel", "Right click / Esc")
         self.b_fly = common.button(self.ui, (x0 + 10, oy, 90, 34), "Fly", "Fly the mission (Enter)", "@accent")
         self.b_hotline = common.button(self.ui, (x0 + 105, oy, 149, 34), "Hotline", "Announce on the hotline or not (H)")
-        ay = by - 40
         self.air_buttons: dict[Any, str] = {}
         x = x0 + 10
         for mission, text, w, tip in (("strike", "Strike", 70, "Air strike on a seen enemy (S)"),
@@ -159,6 +157,15 @@ class GameScreen(Screen):
         self.b_strike = next(iter(self.air_buttons))
         self.log_rect = pygame.Rect(x0, self.info_rect.bottom, SIDE_W, ay - 24 - self.info_rect.bottom)
         self._sync_buttons()
+
+    def _ensure_minimap(self, size: tuple[int, int]) -> None:
+        if self.minimap is not None and tuple(self.minimap.size) == tuple(size):
+            return
+        try:
+            from game.ui.minimap import Minimap
+            self.minimap = Minimap(self.session.scenario, size, self.map)
+        except Exception:  # the minimap is a nicety; the game works without it
+            self.minimap = None
 
     def _fit_zoom(self) -> None:
         """Start as close in as shows the whole map (a small tutorial map fills the view), but

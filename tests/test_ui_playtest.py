@@ -371,3 +371,15 @@ def test_smallest_window_keeps_the_side_panel_buttons_apart(app, paths):
     assert rows[0].bottom + 20 <= rows[1].top and rows[1].bottom <= rows[2].top
     assert game.preview_rect().height >= 30 + 44 + 40 + 6 * 18
     assert game.minimap is None or tuple(game.minimap.size) == game.mini_rect.size
+
+
+def test_setup_fits_the_smallest_window(app, paths):
+    pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, w=960, h=640, size=(960, 640)))
+    app.tick(2)
+    click(app, app.top.buttons["new"].rect.center)
+    setup = app.top
+    setup.wait_loaded()
+    app.tick(1)
+    last_dd = max((dd.rect for dd in setup.faction_widgets), key=lambda r: r.bottom)
+    assert last_dd.bottom + 30 <= setup.right.bottom <= setup.start_b.rect.top
+    assert setup.right.left > setup.left.right and setup.right.right <= 960

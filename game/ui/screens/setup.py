@@ -124,8 +124,9 @@ class SetupScreen(Screen):
     def layout(self, size: tuple[int, int]) -> None:
         self.ui.clear_and_reset()
         w, h = size
-        self.left = pygame.Rect(32, 96, 380, h - 200)
-        self.right = pygame.Rect(440, 96, w - 472, h - 200)
+        lw = 380 if w >= 1200 else 290
+        self.left = pygame.Rect(32, 96, lw, h - 200)
+        self.right = pygame.Rect(self.left.right + 28, 96, w - self.left.right - 60, h - 200)
         files = self.scenario_files()
         self.items = {}
         for title, p in files:
@@ -171,19 +172,30 @@ class SetupScreen(Screen):
             y += self.row_height()
         self.start_b.enable()
 
+    def side_text_width(self) -> int:
+        """Width for a side's name and description, left of its drop-down."""
+        return self.right.width - 40 - 38 - 230
+
     def row_height(self) -> int:
-        """Room for each side: its name and up to two lines of its description."""
-        if self.scenario is None:
+        """Room for each side: its name and up to two lines of its description (one in a small window)."""
+        if self.scenario is None or self.right.height < 480:
             return 56
-        w = self.right.width - 40 - 300
+        w = self.side_text_width()
         two = any(len(common.wrap(f.description, w, 16)) > 1 for f in self.scenario.factions if f.description)
         return 74 if two else 56
 
+    def desc_lines(self) -> int:
+        """Lines of the scenario description that fit above the sides (2 to 8)."""
+        if self.scenario is None:
+            return 2
+        lh = theme.font(19).get_linesize() + 2
+        room = self.right.height - 16 - 68 - 52 - len(self.scenario.factions) * self.row_height() - 44
+        want = len(common.wrap(self.scenario.meta.description or "", self.right.width - 40, 19))
+        return max(2, min(8, want, room // lh))
+
     def faction_top(self) -> int:
-        """Below the description (which may run to eight lines)."""
-        lines = 2
-        if self.scenario is not None and self.scenario.meta.description:
-            lines = min(8, len(common.wrap(self.scenario.meta.description, self.right.width - 40, 19)))
+        """Below the description."""
+        lines = self.desc_lines() if self.scenario is not None and self.scenario.meta.description else 2
         return self.right.top + 16 + 68 + lines * (theme.font(19).get_linesize() + 2) + 52
 
     # --- loading -----------------------------------------------------------------------------------
@@ -303,25 +315,34 @@ class SetupScreen(Screen):
     def _draw_scenario(self, surface: pygame.Surface, r: pygame.Rect) -> None:
         s = self.scenario
         m = s.meta
-        common.text(surface, m.name, r.topleft, 32, (240, 230, 200), bold=True)
+        common.text(surface, common.fit(m.name, r.width, 32, bold=True), r.topleft, 32, (240, 230, 200), bold=True)
         end = s.date_of_turn(m.turns)
         info = (f"{m.start_date:%d %b %Y} - {end:%d %b %Y}   {m.turns} turns of {m.days_per_turn} days   "
                 f"map {s.grid.width} x {s.grid.height} hexes ({s.grid.hex_km:g} km)   {len(s.units)} units")
-        common.text(surface, info, (r.left, r.top + 40), 18, common.DIM)
-        common.text_block(surface, m.description or "", pygame.Rect(r.left, r.top + 68, r.width, 8 * (theme.font(19).get_linesize() + 2)), 19)
+        common.text(surface, common.fit(info, r.width, 18), (r.left, r.top + 40), 18, common.DIM)
+        lines = common.wrap(m.description or "", r.width, 19)
+        n = self.desc_lines()
+        if len(lines) > n:
+            lines = lines[:n]
+            lines[-1] = common.fit(lines[-1] + " ...", r.width, 19)
+        lh = theme.font(19).get_linesize() + 2
+        for k, line in enumerate(lines):
+            common.text(surface, line, (r.left, r.top + 68 + k * lh), 19)
         y = self.faction_top()
         common.text(surface, "Sides", (r.left, y - 30), 22, common.ACCENT, bold=True)
         for f in s.factions:
             col = common.faction_colour(s, f.id)
             pygame.draw.rect(surface, col, (r.left, y + 4, 26, 26))
             pygame.draw.rect(surface, common.DIM, (r.left, y + 4, 26, 26), 1)
-            common.text(surface, f.name, (r.left + 38, y), 22, common.TEXT, bold=True)
+            tw = self.side_text_width()
+            common.text(surface, common.fit(f.name, tw, 22, bold=True), (r.left + 38, y), 22, common.TEXT, bold=True)
             desc = f.description or (f"VP goal {f.vp_goal:g}" if f.vp_goal else "")
             if desc:
-                wrapped = common.wrap(desc, r.width - 300, 16)
-                shown = wrapped[:2]
-                if len(wrapped) > 2:
-                    shown[1] += " ..."
+                wrapped = common.wrap(desc, tw, 16)
+                rows = 2 if self.row_height() > 56 else 1
+                shown = wrapped[:rows]
+                if len(wrapped) > rows:
+                    shown[-1] = common.fit(shown[-1] + " ...", tw, 16)
                 for k, line in enumerate(shown):
                     common.text(surface, line, (r.left + 38, y + 22 + 18 * k), 16, common.DIM)
             y += self.row_height()

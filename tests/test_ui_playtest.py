@@ -383,3 +383,11 @@ def test_setup_fits_the_smallest_window(app, paths):
     last_dd = max((dd.rect for dd in setup.faction_widgets), key=lambda r: r.bottom)
     assert last_dd.bottom + 30 <= setup.right.bottom <= setup.start_b.rect.top
     assert setup.right.left > setup.left.right and setup.right.right <= 960
+
+
+def test_menu_says_what_continue_opens(app, paths):
+    start_game(app, paths)
+    press(app, pygame.K_F5)
+    app.open_menu()
+    app.tick(1)
+    assert app.top.continue_hint == "UI tiny, turn 1"

@@ -38,6 +38,18 @@ def list_saves(save_dir) -> list:
         return []
 
 
+def continue_hint(path) -> str:
+    """A few words on what Continue would open: scenario and turn."""
+    try:
+        from game import persistence
+        i = persistence.read_save_info(path)
+    except Exception:  # the menu must open whatever the save folder holds
+        return ""
+    name = (i.scenario_name or i.scenario_id or "").split(":")[0]
+    where = "game over" if i.terminal else f"turn {i.turn}"
+    return f"{name}, {where}" if name else where
+
+
 class MenuScreen(Screen):
     name = "menu"
 
@@ -61,8 +73,11 @@ class MenuScreen(Screen):
             ("replay", "Watch a replay", "Step through a saved or finished game", None),
             ("quit", "Quit", None, "@danger"),
         ]
+        self.continue_hint = continue_hint(self.saves[0]) if self.saves else ""
         self.buttons: dict[str, pygame_gui.elements.UIButton] = {}
         for key, text, tip, oid in items:
+            if key == "continue" and self.continue_hint:
+                tip = f"Continue the most recent save: {self.saves[0].name}"
             b = common.button(self.ui, (x, y, bw, bh), text, tip, object_id=oid)
             if key == "continue" and not self.saves:
                 b.disable()
@@ -118,6 +133,10 @@ class MenuScreen(Screen):
         common.text(surface, "Eastern Syria, September 2017  -  the race for the Middle Euphrates",
                     (w // 2, int(h * 0.17) + 56), 24, common.DIM, anchor="center")
         pygame.draw.line(surface, common.ACCENT, (w // 2 - 260, int(h * 0.17) + 82), (w // 2 + 260, int(h * 0.17) + 82), 2)
+        if self.continue_hint and "continue" in self.buttons:
+            b = self.buttons["continue"].rect
+            common.text(surface, common.fit(self.continue_hint, w - b.right - 32, 16), (b.right + 16, b.centery), 16,
+                        common.DIM, anchor="midleft")
         common.text(surface, f"Saves: {self.app.save_dir}", (16, h - 28), 16, common.DIM)
         common.text(surface, "F1 help in game  -  Esc quits", (w - 16, h - 28), 16, common.DIM, anchor="topright")
 

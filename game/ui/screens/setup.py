@@ -117,7 +117,7 @@ class SetupScreen(Screen):
                 seen.add(p.resolve())
         for p in self.extra_paths:
             if p.resolve() not in seen:
-                out.append((f"{p.name}  (opened)", p))
+                out.append((f"{peek_title(p)}  ({p.name})", p))
                 seen.add(p.resolve())
         return out
 

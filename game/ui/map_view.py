@@ -1040,10 +1040,10 @@ class MapView:
                 o = (n - 1 - k) * step
                 pos = (int(sx - size / 2 - o), int(sy - size / 2 - o))
                 surface.blit(img, pos)
-                if status in ("fresh", "partial") and k == n - 1:
-                    _status_pip(surface, pos, size, status == "fresh")
                 if u.id == ov.selected:
                     _selection_frame(surface, pygame.Rect(pos[0] - 2, pos[1] - 2, size + 4, size + 4), size, rgb)
+                if status in ("fresh", "partial") and k == n - 1:
+                    _status_pip(surface, pos, size, status == "fresh")
             if len(us) > 3:
                 b = counters.stack_badge(len(us) - 3, size)
                 surface.blit(b, (int(sx + size / 2 - b.get_width() // 2), int(sy - size / 2 - b.get_height() // 2)))

@@ -549,6 +549,8 @@ class GameScreen(Screen):
             self._track_hover()
         elif event.type == pygame.MOUSEWHEEL:
             pos = self.mouse
+            if pos is None and pygame.mouse.get_focused():
+                pos = pygame.mouse.get_pos()        # wheel before any motion (a freshly opened window)
             if pos is None:
                 return
             if self.map_rect.collidepoint(pos):

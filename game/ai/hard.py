@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from game import engine
 from game.actions import Action, EndTurn
-from game.ai.evaluate import evaluate
+from game.ai.evaluate import evaluate, objective_values, static_data
 from game.ai.guard import guarded
 from game.ai.normal import Bias, NormalAgent, Params
 from game.errors import IllegalAction
@@ -59,9 +59,10 @@ class HardAgent:
 
     name = "hard"
 
-    def __init__(self, seed: int = 0, samples: int = 4, repairs: int = 3, budget: float = DEFAULT_BUDGET,
-                 params: Params | None = None, fog: bool = True):
+    def __init__(self, seed: int = 0, samples: int = 3, repairs: int = 2, races: int = 2,
+                 budget: float = DEFAULT_BUDGET, params: Params | None = None, fog: bool = True):
         self.seed = seed
+        self.races = races
         self.rng = random.Random(seed)
         self.samples = samples
         self.repairs = repairs
@@ -139,6 +140,12 @@ class HardAgent:
                 best = fix
             else:
                 break
+        # race for the objectives others are closest to taking, one at a time
+        for i in contested(root, fid)[:self.races]:
+            opt = Option(best.params, best.bias.merged(Bias(race=((i, 2.5),))), f"race {i}")
+            options.append(opt)
+            if not run(opt):
+                break
         # and bolder / more careful weightings of the best plan so far
         for label, params in (("bold", replace(self.base, aggression=1.4, caution=0.75, hunt=0.2)),
                               ("careful", replace(self.base, aggression=0.8, caution=1.4, garrison=1.4))):
@@ -154,6 +161,29 @@ class HardAgent:
             self.stats["improved"] += 1
         self.choices.append(pick.label)
         return pick
+
+
+def contested(state: GameState, fid: str) -> list[int]:
+    """Objectives ``fid`` does not hold that another faction could reach about as soon as it
+    can (or sooner): the races worth running first, most valuable per turn of travel first."""
+    sd = static_data(state.scenario)
+    vals = objective_values(state, fid)
+    fi = state.faction_index(fid)
+    mine = [u for u in state.units.values() if u.faction == fid and not u.static]
+    theirs = [u for u in state.units.values() if not state.friendly(u.faction, fid) and not u.static]
+    out = []
+    for i in range(sd.n_obj):
+        c = int(sd.obj_cells[i])
+        if vals[i] <= 0 or int(state.control[c]) == fi:
+            continue
+        if any(u.cell == c and not state.friendly(u.faction, fid) and not state.at_war(u.faction, fid)
+               for u in state.units.values()):
+            continue                                  # a rival stands on it: out of reach
+        t_me = min((sd.obj_dist[i, u.cell] / max(1.0, state.utype(u).movement) for u in mine), default=99.0)
+        t_them = min((sd.obj_dist[i, u.cell] / max(1.0, state.utype(u).movement) for u in theirs), default=99.0)
+        if t_me <= 4.0 and t_them <= t_me + 1.0:
+            out.append((-vals[i] / (1.0 + t_me), i))
+    return [i for _, i in sorted(out)]
 
 
 def _repair(opt: Option) -> Option | None:
@@ -210,7 +240,6 @@ def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: i
 
 
 def _owners(state: GameState) -> list[int]:
-    from game.ai.evaluate import static_data
     cells = static_data(state.scenario).obj_cells
     return [int(x) for x in state.control[cells]] if len(cells) else []
 

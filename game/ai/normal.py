@@ -64,6 +64,7 @@ class Bias:
     learns them from simulated replies): guard these objectives harder, keep these units safer."""
     guard: tuple[tuple[int, float], ...] = ()     # (objective index, extra need 0..1)
     caution: tuple[tuple[str, float], ...] = ()   # (unit id, danger multiplier)
+    race: tuple[tuple[int, float], ...] = ()      # (objective index, pull multiplier) to take first
 
     def merged(self, other: "Bias") -> "Bias":
         g = dict(self.guard)
@@ -72,7 +73,10 @@ class Bias:
         c = dict(self.caution)
         for u, v in other.caution:
             c[u] = max(c.get(u, 1.0), v)
-        return Bias(tuple(sorted(g.items())), tuple(sorted(c.items())))
+        r = dict(self.race)
+        for i, v in other.race:
+            r[i] = max(r.get(i, 1.0), v)
+        return Bias(tuple(sorted(g.items())), tuple(sorted(c.items())), tuple(sorted(r.items())))
 
 
 @dataclass
@@ -247,6 +251,7 @@ class _Ctx:
         need = np.zeros(n)
         required = np.ones(n)
         guard = dict(self.agent.bias.guard)
+        race = dict(self.agent.bias.race)
         for i in range(n):
             if sit.values[i] <= 0:
                 continue
@@ -269,7 +274,7 @@ class _Ctx:
                 continue                                              # a rival's garrison: leave it
             owner_fid = view.scenario.factions[owner].id if owner >= 0 else None
             hostile_owner = owner_fid is None or view.at_war(owner_fid, self.fid)
-            need[i] = 1.0 if hostile_owner else self.p.rival
+            need[i] = (1.0 if hostile_owner else self.p.rival) * race.get(i, 1.0)
         return need, required
 
     def _claims(self) -> np.ndarray:

@@ -10,6 +10,9 @@ weightings are tried too.  Every candidate is played on the same few dice sequen
 random numbers, so the comparison is paired) and the best one is then played for real,
 reacting to the real dice and to enemies that show up, one action at a time.
 
+Simulated dice are stratified (``StratifiedDice``): each sample walks the die faces in a fixed
+cycle from its own phase, so plans are compared on typical fortune rather than one draw.
+
 The number of candidates and samples is fixed, so the agent is deterministic given its seed;
 the time budget (CPU time of the searching thread, so a busy machine does not change the
 result, plus a wall-clock cap of three times that) only cuts a search short as a safety
@@ -31,6 +34,31 @@ from game.rules import visibility
 from game.state import GameState
 
 DEFAULT_BUDGET = 2.5           # seconds of search per faction turn (safety cap)
+
+
+class StratifiedDice(random.Random):
+    """The dice of a simulated round: every die roll walks a fixed cycle through the faces and
+    every chance draw through evenly spaced quantiles, starting at ``phase``.  Rollouts then show
+    typical fortune instead of one lucky or unlucky draw, so comparing plans measures the plans
+    (samples with different phases cover the rest of the table)."""
+
+    FACES = (4, 3, 5, 2, 6, 1)
+    QUANTILES = (0.5, 0.25, 0.75, 0.125, 0.875, 0.375, 0.625)
+
+    def __init__(self, phase: int = 0):
+        super().__init__(phase)
+        self._d = phase
+        self._q = phase
+
+    def randint(self, a: int, b: int) -> int:
+        if (a, b) == (1, 6):
+            self._d += 1
+            return self.FACES[(self._d - 1) % 6]
+        return super().randint(a, b)
+
+    def random(self) -> float:
+        self._q += 1
+        return self.QUANTILES[(self._q - 1) % len(self.QUANTILES)]
 
 
 @dataclass
@@ -92,7 +120,7 @@ class HardAgent:
         fid = state.active_faction
         cpu0, wall0 = time.thread_time(), time.perf_counter()
         root = visibility.observation(state, fid) if self.fog else state.clone()
-        dice = [self.rng.randrange(1 << 30) for _ in range(self.samples)]
+        dice = [(6 * s) // self.samples for s in range(self.samples)]     # phases of the dice cycle
         seed = self.rng.randrange(1 << 30)
         shared: dict = {}                       # movement searches etc., common to all rollouts
         self.exec.shared = shared
@@ -110,7 +138,7 @@ class HardAgent:
                     capped = True
                     return False
                 sim = root.clone()
-                sim.rng = random.Random(dseed)
+                sim.rng = StratifiedDice(dseed)
                 me = NormalAgent(seed=seed + s, params=opt.params, fog=False, guard=False, shared=shared)
                 me.assign = dict(self.exec.assign)
                 me.bias = opt.bias
@@ -200,8 +228,9 @@ def _repair(opt: Option) -> Option | None:
 
 def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: int = 600,
             shared: dict | None = None) -> tuple[float, Lessons]:
-    """Play ``fid``'s turn with ``me`` and everyone else's with the normal policy until ``fid``
-    is to move again (or the game ends): the value of the end for ``fid``, and the lessons."""
+    """Play ``fid``'s turn with ``me`` and everyone else's with the normal policy (each on its own
+    fog-of-war view of the simulation) until ``fid`` is to move again (or the game ends): the
+    value of the end for ``fid``, and the lessons."""
     others: dict[str, NormalAgent] = {}
     start_turn = sim.turn
     fi = sim.faction_index(fid)
@@ -214,7 +243,7 @@ def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: i
         if active != fid and after_mine is None:
             after_mine = (_owners(sim), {u.id: u.steps for u in sim.units.values() if u.faction == fid})
         agent = me if active == fid else others.setdefault(
-            active, NormalAgent(seed=seed + len(others) + 1, fog=False, guard=False, shared=shared))
+            active, NormalAgent(seed=seed + len(others) + 1, fog=True, guard=False, shared=shared))
         try:
             cand = agent.best(sim)
             engine.apply(sim, cand.action)

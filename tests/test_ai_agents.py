@@ -200,3 +200,20 @@ def test_agents_do_not_peek_through_fog():
               hidden=("blue",), objectives=[("Town", 8, 2, 2, 5)], goals={"red": 10, "blue": 10})
     st2 = engine.new_game(s2, 1)
     assert NormalAgent(0).choose(st2) == seen
+
+
+def test_search_dice_are_stratified_and_never_the_games_own():
+    from game.ai.hard import StratifiedDice
+    d = StratifiedDice(0)
+    faces = [d.randint(1, 6) for _ in range(12)]
+    assert sorted(faces[:6]) == [1, 2, 3, 4, 5, 6] and faces[:6] == faces[6:]
+    d3 = StratifiedDice(3)
+    assert [d3.randint(1, 6) for _ in range(3)] == list(StratifiedDice.FACES[3:6])
+    qs = [d.random() for _ in range(7)]
+    assert abs(sum(qs) / 7 - 0.5) < 1e-9 and all(0 < q < 1 for q in qs)
+    # the hard agent's search must not consume or depend on the real game's dice
+    s = _random_tiny(3)
+    state = engine.new_game(s, 9)
+    before = state.rng.getstate()
+    HardAgent(1).choose(state)
+    assert state.rng.getstate() == before

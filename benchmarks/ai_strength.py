@@ -71,14 +71,21 @@ def _run(path: str, tagged: list[tuple[str, int, GameSpec]], jobs: int, label: s
 def _think(results: list[dict], seat_of: dict[int, str] | None = None, agent: str | None = None) -> dict:
     """Median and worst think time per faction turn of ``agent`` over ``results``."""
     times: list[float] = []
+    cpu: list[float] = []
     for r in results:
         for f, ts in r["think"].items():
             if r["agents"][f] == agent:
                 times.extend(ts)
+                cpu.extend(r.get("think_cpu", {}).get(f, []))
     if not times:
         return {"median": None, "worst": None, "faction_turns": 0}
     return {"median": statistics.median(times), "worst": max(times), "faction_turns": len(times),
-            "p90": sorted(times)[int(0.9 * (len(times) - 1))]}
+            "p90": sorted(times)[int(0.9 * (len(times) - 1))],
+            "cpu_median": statistics.median(cpu) if cpu else None}
+
+
+def _cpu(t: dict) -> str:
+    return f" (CPU time of the thinking thread: median {t['cpu_median']:.3f} s)" if t.get("cpu_median") is not None else ""
 
 
 def _pct(x: float) -> str:
@@ -191,7 +198,7 @@ def markdown(doc: dict) -> str:
                   f"[{_pct(a['win_ci'][0])}, {_pct(a['win_ci'][1])}] | {_pct(a['paired_rate'])} | | |", "",
                   f"Think time of `normal` per faction turn: median {r['think_normal']['median']:.3f} s, "
                   f"90th percentile {r['think_normal']['p90']:.3f} s, worst {r['think_normal']['worst']:.3f} s "
-                  f"over {r['think_normal']['faction_turns']} faction turns.",
+                  f"over {r['think_normal']['faction_turns']} faction turns{_cpu(r['think_normal'])}.",
                   f"Illegal actions refused by the engine: {r['illegal']}; agent fallbacks: {r['fallbacks']}.", ""]
     if "hard" in doc:
         h = doc["hard"]
@@ -210,7 +217,8 @@ def markdown(doc: dict) -> str:
             t = h[f"think_{name}"]
             if t["median"] is not None:
                 lines.append(f"Think time of `{name}` per faction turn: median {t['median']:.3f} s, 90th percentile "
-                             f"{t['p90']:.3f} s, worst {t['worst']:.3f} s over {t['faction_turns']} faction turns.")
+                             f"{t['p90']:.3f} s, worst {t['worst']:.3f} s over {t['faction_turns']} faction turns"
+                             f"{_cpu(t)}.")
         lines += [f"Illegal actions refused by the engine: {h['illegal']}; agent fallbacks: {h['fallbacks']}.", ""]
     return "\n".join(lines) + "\n"
 

@@ -72,6 +72,7 @@ def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None
     state = engine.new_game(scenario, seed)
     players = {f: make_agent(name, agent_seed(seed, i)) for i, (f, name) in enumerate(sorted(agents.items()))}
     think: dict[str, list[float]] = {f: [] for f in agents}
+    think_cpu: dict[str, list[float]] = {f: [] for f in agents}
     actions = 0
     illegal = 0
     illegal_examples: list[str] = []
@@ -81,11 +82,13 @@ def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None
         fid = state.active_faction
         turn = state.turn
         turn_time = 0.0
+        turn_cpu = 0.0
         n = 0
         while not state.terminal and state.active_faction == fid and state.turn == turn:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             a = players[fid].choose(state)
             turn_time += time.perf_counter() - t0
+            turn_cpu += time.thread_time() - c0
             n += 1
             try:
                 engine.apply(state, a)
@@ -102,6 +105,7 @@ def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None
                 engine.apply(state, EndTurn())
                 break
         think[fid].append(turn_time)
+        think_cpu[fid].append(turn_cpu)
         if state.turn != last_turn or state.terminal:
             if on_turn:
                 on_turn(state)
@@ -118,7 +122,7 @@ def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None
             "actions": actions, "illegal": illegal, "illegal_examples": illegal_examples,
             "fallbacks": {f: int(getattr(p, "stats", {}).get("fallbacks", 0)) for f, p in players.items()},
             "fallback_examples": [x for p in players.values() for x in getattr(p, "fallback_log", [])][:10],
-            "think": think}
+            "think": think, "think_cpu": think_cpu}
 
 
 def turn_line(scn, st, game_index: int) -> str:
@@ -262,12 +266,14 @@ def summarize(results: list[dict], faction_ids: list[str]) -> dict:
         vp = mean_ci([r["vp"][f] for r in ok])
         sc = mean_ci([r["score"][f] for r in ok])
         times = [t for r in ok for t in r["think"].get(f, [])]
+        cpu = [t for r in ok for t in r.get("think_cpu", {}).get(f, [])]
         agents = sorted({r["agents"][f] for r in ok if "agents" in r})
         out["factions"][f] = {
             "agent": "/".join(agents), "wins": wins, "win_rate": wins / n if n else 0.0, "win_ci": [lo, hi],
             "vp_mean": vp[0], "vp_ci": [vp[1], vp[2]], "score_mean": sc[0], "score_ci": [sc[1], sc[2]],
             "think_median": statistics.median(times) if times else 0.0,
-            "think_worst": max(times) if times else 0.0, "faction_turns": len(times)}
+            "think_worst": max(times) if times else 0.0, "faction_turns": len(times),
+            "think_cpu_median": statistics.median(cpu) if cpu else 0.0}
     return out
 
 
@@ -283,10 +289,11 @@ def format_table(summary: dict) -> str:
                      f"{s['vp_mean']:>8.1f} {'[' + format(s['vp_ci'][0], '.1f') + ', ' + format(s['vp_ci'][1], '.1f') + ']':>17} "
                      f"{s['score_mean']:>6.2f}")
     lines.append(f"draws: {summary['draws']}")
-    lines.append("think time per faction turn:")
-    lines.append(f"{'faction':<10} {'agent':<8} {'median':>8} {'worst':>8} {'turns':>6}")
+    lines.append("think time per faction turn (wall clock; CPU time of the thinking thread in brackets):")
+    lines.append(f"{'faction':<10} {'agent':<8} {'median':>8} {'worst':>8} {'(cpu median)':>13} {'turns':>6}")
     for f, s in summary["factions"].items():
-        lines.append(f"{f:<10} {s['agent']:<8} {s['think_median']:>7.3f}s {s['think_worst']:>7.3f}s {s['faction_turns']:>6}")
+        lines.append(f"{f:<10} {s['agent']:<8} {s['think_median']:>7.3f}s {s['think_worst']:>7.3f}s "
+                     f"{'(' + format(s.get('think_cpu_median', 0.0), '.3f') + 's)':>13} {s['faction_turns']:>6}")
     lines.append(f"illegal actions refused by the engine: {summary['illegal_actions']}; "
                  f"agent fallbacks: {summary['agent_fallbacks']}; games with errors: {summary['errors']}")
     return "\n".join(lines)
@@ -381,8 +388,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def _json_game(r: dict) -> dict:
     out = dict(r)
-    if "think" in out:
-        out["think"] = {f: [round(t, 4) for t in ts] for f, ts in out["think"].items()}
+    for key in ("think", "think_cpu"):
+        if key in out:
+            out[key] = {f: [round(t, 4) for t in ts] for f, ts in out[key].items()}
     return out
 
 

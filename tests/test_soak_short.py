@@ -171,9 +171,6 @@ def test_end_turn_only_game_is_clean():
         assert check_invariants(st, led) == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine: movement.reachable lets a fresh unit make its one-hex move across "
-                                       "a river side whose crossing cost reaches 99, which apply then refuses as "
-                                       "impassable (reported to the rules owner); remove the mark once fixed")
 def test_no_offered_move_is_refused_across_a_99_cost_river():
     from dataclasses import replace
     scn = make(units=[("r1", "inf", "red", 4, 3), ("b1", "inf", "blue", 9, 0)], rivers=[(barrier(10, 8, 4), [])])
@@ -198,10 +195,6 @@ def test_save_check_round_trips_a_finished_game(monkeypatch):
     assert r.problem == "save" and "planted" in r.detail[0]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a faction marked eliminated (no units, none pending) comes back when "
-                                       "a scripted event later gives it reinforcements, and stays in "
-                                       "state.eliminated (found by the long soak, seed 20187 with normal agents; "
-                                       "reported to the rules owner); remove the mark once fixed")
 def test_a_faction_revived_by_an_event_is_not_left_eliminated():
     from game.invariants import check_invariants
     g = make(width=10, height=8)

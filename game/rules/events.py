@@ -96,6 +96,8 @@ def arrive(state: GameState, spec: UnitSpec, message: str, out: list[GameEvent])
     old = int(state.control[u.cell])
     if old < 0 or state.at_war(state.scenario.factions[old].id, u.faction):
         state.control[u.cell] = state.faction_index(u.faction)
+    if u.faction in state.eliminated:          # a scripted return brings the faction back
+        state.eliminated.remove(u.faction)
     text = message or f"Reinforcement: {u.name} arrives."
     out.append(GameEvent("reinforcement", text, faction=u.faction, data={"unit": u.id, "cell": u.cell}, turn=state.turn))
     return True

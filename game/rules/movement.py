@@ -139,6 +139,8 @@ def _move_steps(state: GameState, engineer: bool) -> list[list[tuple[int, float]
             rv = t.river.get((cell, nb))
             if rv is not None and not rv[2]:
                 base += 1.0 if engineer else rv[0]
+                if base >= IMPASSABLE:
+                    continue              # a river side costed at 99 cannot be crossed at all
             row.append((nb, base))
         out.append(row)
     state.scenario.extra[key] = out

@@ -21,5 +21,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(BIN)/python benchmarks/run.py
 
+soak: $(STAMP)
+	$(BIN)/python main.py soak --games 20 --jobs 2
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from game.simulate import GameSpec, Progress, run_games  # noqa: E402
+from game.simulate import GameSpec, Progress, freeze, run_games  # noqa: E402
 
 SCENARIOS = [ROOT / "scenarios" / "deir_ez_zor_2017.yaml", ROOT / "scenarios" / "tutorial.yaml"]
 
@@ -61,9 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     plan: list[tuple[str, str, GameSpec]] = []
     per_scn = [args.games - args.games // 10, args.games // 10]      # 90% default scenario, 10% tutorial
     i = 0
+    digests = {}
     for path, count in zip(SCENARIOS, per_scn):
         if count <= 0 or not path.exists():
             continue
+        frozen, digests[path.name] = freeze(str(path))       # same file and code for every game
+        path = Path(frozen)
         fids = [f.id for f in load_scenario(str(path)).factions]
         ms = mixes(fids)
         for k in range(count):
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in sorted({p for p, _, _ in plan}):
         part = [(lab, spec) for p, lab, spec in plan if p == path]
         for (lab, _), r in zip(part, run_games(path, [s for _, s in part], args.jobs, tick)):
-            results.append((os.path.relpath(path, ROOT), lab, r))
+            results.append((os.path.basename(path), lab, r))
     wall = time.perf_counter() - t0
     errors = [r for _, _, r in results if "error" in r]
     illegal = sum(r.get("illegal", 0) for _, _, r in results)
@@ -102,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
            "hard_turns": args.hard_turns, "normal_turns": args.normal_turns, "wall_seconds": wall,
            "load_before": load_before, "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
            "illegal_actions": illegal, "agent_fallbacks": fallbacks, "errors": len(errors),
+           "scenario_sha256": digests,
            "actions": sum(r.get("actions", 0) for _, _, r in results), "by_mix": by_mix,
            "error_details": [r.get("traceback", r.get("error")) for r in errors[:5]],
            "illegal_examples": [x for _, _, r in results for x in r.get("illegal_examples", [])][:20],

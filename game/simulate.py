@@ -227,6 +227,26 @@ def run_games(path: str, specs: list[GameSpec], jobs: int = 1,
     return [results[i] for i in order]
 
 
+def freeze(path: str, workdir: str | None = None) -> tuple[str, str]:
+    """Pin what a long batch plays: copy the scenario file to ``workdir`` (or a temp folder) and
+    import the agents and rule plugins now, so worker processes (forked later) all play the same
+    scenario and code even if the files change meanwhile.  Returns (frozen path, sha256 of it)."""
+    import hashlib
+    import shutil
+    import tempfile
+    from game.scenario.loader import load_scenario
+    data = open(path, "rb").read()
+    digest = hashlib.sha256(data).hexdigest()
+    folder = workdir or tempfile.mkdtemp(prefix="deconfliction-batch-")
+    frozen = os.path.join(folder, os.path.basename(path))
+    shutil.copyfile(path, frozen)
+    scn = load_scenario(frozen)
+    engine.new_game(scn, scn.meta.seed)          # loads the rule plugins (air) in this process
+    agent_names()                                # imports every agent module
+    _WORKER_SCENARIO[frozen] = scn
+    return frozen, digest
+
+
 # --- statistics ----------------------------------------------------------------------------------
 
 def wilson(k: float, n: int, z: float = Z95) -> tuple[float, float]:

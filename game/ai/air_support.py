@@ -21,6 +21,7 @@ from game.state import GameState
 
 PER_POINT = 0.03           # step values per tension point (it decays ~2 a round)
 MAX_PREVIEWS = 10          # air missions fully previewed per decision
+RAMP = 30.0                # tension points below a threshold over which its risk is priced in
 
 
 def air_module() -> Any | None:
@@ -59,7 +60,11 @@ def requests_pending(state: GameState, fid: str) -> int:
 
 
 def tension_cost(state: GameState, now: float, delta: float, sv: float, goal: float) -> float:
-    """Goal units a rise of ``delta`` tension from ``now`` costs (0 without air rules)."""
+    """Goal units a rise of ``delta`` tension from ``now`` costs (0 without air rules).
+
+    Each incident threshold ahead is priced at its severity when the rise crosses it, and half
+    its severity is spread over the ``RAMP`` points below it: tension is a stock that decays
+    slowly, so every point brings the incidents ahead closer (war most of all)."""
     if delta <= 0:
         return 0.0
     spec = _spec(state)
@@ -67,10 +72,15 @@ def tension_cost(state: GameState, now: float, delta: float, sv: float, goal: fl
         return 0.0
     cost = PER_POINT * sv * delta
     for th in spec.tension.thresholds:
-        if now < th.at <= now + delta:
-            cost += _severity(th, sv, goal)
-        elif now + delta < th.at <= now + delta + 10:
-            cost += 0.25 * _severity(th, sv, goal) * delta / 10.0       # closer to the brink
+        if th.at <= now:
+            continue
+        sev = _severity(th, sv, goal)
+        lo = th.at - RAMP
+        before = min(1.0, max(0.0, (now - lo) / RAMP))
+        after = min(1.0, max(0.0, (now + delta - lo) / RAMP))
+        cost += 0.5 * sev * (after - before)
+        if th.at <= now + delta:
+            cost += sev
     return cost
 
 
@@ -79,7 +89,7 @@ def _severity(th: Any, sv: float, goal: float) -> float:
     if kind == "war":
         return 1.0                                   # the lines stop protecting anyone
     if kind == "vp_penalty":
-        return float(th.amount) / max(1.0, goal) + sv
+        return float(th.amount) / max(1.0, goal) + 0.5 * sv
     if kind == "suspend_sorties":
         return 2.0 * sv * max(1, th.turns)
     if kind == "hotline_down":
@@ -130,9 +140,9 @@ def cas_option(state: GameState, fid: str, target: int, sv: float) -> tuple[int,
     return int(wing.cas_shift), cost + 0.1 * sv
 
 
-def crossing_penalty(state: GameState, fid: str, sv: float) -> np.ndarray | None:
-    """Per hex: what standing in the other sponsor's airspace costs a unit of ``fid`` (the
-    tension of crossing the line, then of staying), or None if nothing."""
+def crossing_costs(state: GameState, fid: str, sv: float) -> tuple[np.ndarray, float, float] | None:
+    """(hexes in the other sponsor's airspace, cost of a move into or within them, cost of a
+    round spent standing there) for a unit of ``fid``, or None if its side has no such line."""
     air = air_module()
     spec = _spec(state)
     if air is None or spec is None:
@@ -149,8 +159,19 @@ def crossing_penalty(state: GameState, fid: str, sv: float) -> np.ndarray | None
     others = {spec.wings[int(i)].id for i in np.unique(z[across])}
     now = max((air.tension(state, wing.id, o) for o in others), default=0.0)
     goal = _goal(state, fid)
-    per = tension_cost(state, now, float(costs.get("crossing", 6)) + float(costs.get("presence", 1)), sv, goal)
-    return np.where(across, per, 0.0)
+    enter = tension_cost(state, now, float(costs.get("crossing", 6)), sv, goal)
+    stay = tension_cost(state, now, float(costs.get("presence", 1)), sv, goal)
+    return across, enter, stay
+
+
+def tension_now(state: GameState, fid: str) -> float:
+    """The highest tension between ``fid``'s wing and another (0 without air rules)."""
+    air = air_module()
+    spec = _spec(state)
+    wing = spec.wing_of(fid) if spec is not None else None
+    if wing is None:
+        return 0.0
+    return max((air.tension(state, wing.id, w.id) for w in spec.wings if w.id != wing.id), default=0.0)
 
 
 def still_legal(state: GameState, action: Action) -> bool:

@@ -148,6 +148,18 @@ def hex_dist(sd: StaticData, a: int, b: int) -> int:
     return (abs(dq) + abs(dr) + abs(dq + dr)) // 2
 
 
+# --- rules helpers ---------------------------------------------------------------------------
+
+def capturable(state: GameState, cell: int, fid: str) -> bool:
+    """Whether a unit of ``fid`` moving into ``cell`` takes it (the engine's rule: unheld hexes
+    and hexes of factions it is at war with; deconflicted sides do not take each other's)."""
+    from game import engine
+    rule = getattr(engine, "can_capture", None)
+    if rule is not None:
+        return bool(rule(state, cell, fid))
+    return int(state.control[cell]) != state.faction_index(fid)
+
+
 # --- value scale ----------------------------------------------------------------------------
 
 def remaining_rounds(state: GameState) -> int:
@@ -166,10 +178,12 @@ def goal_scale(state: GameState, fid: str) -> float:
 
 
 SUDDEN_DEATH_VALUE = 1.0        # goal units: winning (or losing) the game outright
+DENY_WEIGHT = 0.5               # share of an enemy's points an objective is worth to keep from it
 
 
 def objective_values(state: GameState, fid: str, rounds: float | None = None) -> np.ndarray:
-    """Goal units ``fid`` gains by holding each target: an objective's points from now to the end;
+    """Goal units ``fid`` gains by holding each target: an objective's points from now to the end
+    (plus half what it would be worth to an enemy that scores it);
     a sudden-death hex, a share of winning outright (its own condition) or of not losing (a
     rival's condition, for hexes that ``fid`` or that rival holds), larger as the condition
     nears completion."""
@@ -178,10 +192,15 @@ def objective_values(state: GameState, fid: str, rounds: float | None = None) ->
     R = remaining_rounds(state) if rounds is None else rounds
     sc = goal_scale(state, fid)
     out = np.zeros(len(sd.obj_cells))
+    enemies = [(f.id, goal_scale(state, f.id)) for f in scn.factions if state.at_war(f.id, fid)]
     for i, o in enumerate(scn.objectives):
-        if o.factions and fid not in o.factions:
-            continue
-        out[i] = (o.vp_per_turn * R + o.vp_end) / sc
+        worth = o.vp_per_turn * R + o.vp_end
+        if not o.factions or fid in o.factions:
+            out[i] = worth / sc
+        # holding it also keeps it from enemies who would score it (the winner is decided on
+        # shares of goals, so a point denied to a rival counts about as a point gained)
+        deny = max((worth / g for e, g in enemies if not o.factions or e in o.factions), default=0.0)
+        out[i] += DENY_WEIGHT * deny
     if sd.sd_targets:
         fi = state.faction_index(fid)
         for j, (k, cell) in enumerate(sd.sd_targets):
@@ -317,7 +336,7 @@ def situation(state: GameState, fid: str, step_weight: float = 0.3, cache: dict 
             ut = state.utype(e)
             radius = int(max(1, round(ut.movement / 1.5))) + max(1, ut.range)
             enemy_attack[_disc(state, e.cell, radius)] += combat.strength(state, e, ut.attack)
-        threat = _objective_threat(state, fid, sd, enemies + rivals)
+        threat = _objective_threat(state, fid, sd, enemies)
         slow = (key, uses, ok, enemy_attack, threat)
         if cache is not None:
             cache["slow"] = slow
@@ -346,15 +365,15 @@ def _disc(state: GameState, cell: int, radius: int) -> list[int]:
 
 
 def _objective_threat(state: GameState, fid: str, sd: StaticData, others: list[Unit]) -> np.ndarray:
-    """Chance an ungarrisoned objective changes hands before it scores again: near 1 when a
-    non-friendly unit can walk in this round, smaller with distance; hostile ground nearby
-    (where unseen units may hide) keeps it above zero."""
+    """Chance an ungarrisoned objective changes hands before it scores again: near 1 when an
+    enemy unit (only factions at war take each other's ground) can walk in this round, smaller
+    with distance; enemy ground nearby (where unseen units may hide) keeps it above zero."""
     cells = sd.obj_cells.tolist()
     out = np.zeros(len(cells))
     if not cells:
         return out
     fi = state.faction_index(fid)
-    hostile = [i for i, f in enumerate(state.scenario.factions) if f.id != fid and not state.friendly(f.id, fid)]
+    hostile = [i for i, f in enumerate(state.scenario.factions) if state.at_war(f.id, fid)]
     for i, c in enumerate(cells):
         t = 0.0
         for o in others:
@@ -392,8 +411,8 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
         if owner == fi:
             keep = 0.9 if guarded else 1.0 - 0.6 * sit.threat[i]
             future += v * keep
-        else:
-            # someone else's: worth a little if our units stand next to it
+        elif capturable(state, int(sit.sd.obj_cells[i]), fid):
+            # still to take: worth a little if our units stand next to it
             d = _nearest_own(state, fid, sit.sd, int(sit.sd.obj_cells[i]))
             if d <= 1:
                 future += 0.25 * v

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from game import engine
 from game.actions import Action, EndTurn
-from game.ai.evaluate import evaluate, objective_values, static_data
+from game.ai.evaluate import capturable, evaluate, objective_values, static_data
 from game.ai.guard import guarded
 from game.ai.normal import Bias, NormalAgent, Params
 from game.errors import IllegalAction
@@ -202,7 +202,7 @@ def contested(state: GameState, fid: str) -> list[int]:
     out = []
     for i in range(sd.n_obj):
         c = int(sd.obj_cells[i])
-        if vals[i] <= 0 or int(state.control[c]) == fi:
+        if vals[i] <= 0 or int(state.control[c]) == fi or not capturable(state, c, fid):
             continue
         if any(u.cell == c and not state.friendly(u.faction, fid) and not state.at_war(u.faction, fid)
                for u in state.units.values()):

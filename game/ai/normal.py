@@ -31,7 +31,7 @@ import numpy as np
 
 from game.actions import Action, Attack, EndTurn, Move
 from game.ai import air_support
-from game.ai.evaluate import (Situation, column_loss, expect_attack, fog_view, hex_dist, hop_field,
+from game.ai.evaluate import (Situation, capturable, column_loss, expect_attack, fog_view, hex_dist, hop_field,
                               remaining_rounds, situation)
 from game.ai.guard import guarded
 from game.rules import combat, movement
@@ -50,7 +50,6 @@ class Params:
     aggression: float = 1.0      # multiplies what attacks gain
     caution: float = 1.0         # multiplies danger penalties
     garrison: float = 1.0        # weight of guarding held objectives
-    rival: float = 0.6           # weight of taking objectives a non-hostile rival holds
     hunt: float = 0.12           # pull towards weak visible enemies
     supply: float = 1.0          # weight of staying in supply
     discount: float = 0.9        # per turn of travel to an objective (uncertainty)
@@ -198,6 +197,7 @@ class _Ctx:
         self.mem = agent.mem
         self.p = agent.params
         self._caution = dict(agent.bias.caution)
+        self._tension = round(air_support.tension_now(view, sit.fid))
         self.view = view
         self.sit = sit
         self.fid = sit.fid
@@ -272,9 +272,8 @@ class _Ctx:
                               for d in combat.defenders_at(view, cell, self.fid))
                     required[i] = max(1.0, 2.0 * dfn * self.t.defence[cell] / 4.0)
                 continue                                              # a rival's garrison: leave it
-            owner_fid = view.scenario.factions[owner].id if owner >= 0 else None
-            hostile_owner = owner_fid is None or view.at_war(owner_fid, self.fid)
-            need[i] = (1.0 if hostile_owner else self.p.rival) * race.get(i, 1.0)
+            if capturable(view, cell, self.fid):                      # not a rival's ground
+                need[i] = race.get(i, 1.0)
         return need, required
 
     def _claims(self) -> np.ndarray:
@@ -328,7 +327,7 @@ class _Ctx:
         """Position terms of ``u`` over its reachable hexes that depend only on the enemies
         and the map (cached): cells, decay matrix, trip cost matrix, fixed score, floor."""
         key = (u.steps, u.oos_turns, u.in_supply, self.reach_key.get(u.id), self.mem.key, self.p,
-               self._caution.get(u.id, 1.0))
+               self._caution.get(u.id, 1.0), self._tension)
         terms_cache = self.agent.shared.setdefault("terms", {})
         hit = terms_cache.get(key)
         if hit is not None:
@@ -396,10 +395,14 @@ class _Ctx:
                 d = (np.abs(dq) + np.abs(dr) + np.abs(dq + dr)) // 2
                 v = p.hunt * sit.sv * e.steps * edge * np.power(p.discount, np.maximum(d - 1, 0) / hexes)
                 hunt = np.maximum(hunt, v)
-        # tension: standing across the other sponsor's deconfliction line
+        # tension: moving into or within the other sponsor's airspace raises it, and so does
+        # every round spent standing there
         cross = self._crossing()
         if cross is not None:
-            hunt = hunt - cross[cells] * (0.3 if cross[u.cell] > 0 else 1.0)
+            across, enter, stay = cross
+            pen = np.where(across[cells], enter + stay, 0.0)
+            pen[0] = stay if across[u.cell] else 0.0
+            hunt = hunt - pen
         terms = (cells, dests, decay, trip, hunt - danger, -oos)
         terms_cache[key] = terms
         return terms
@@ -418,11 +421,12 @@ class _Ctx:
             cache["supply_dist"] = hop_field(self.view.scenario, self.sit.supply_ok) * 1.2
         return cache["supply_dist"]
 
-    def _crossing(self) -> np.ndarray | None:
+    def _crossing(self) -> tuple | None:
         cache = self.mem.sit_cache
-        if "crossing" not in cache:
-            cache["crossing"] = air_support.crossing_penalty(self.view, self.fid, self.sit.sv)
-        return cache["crossing"]
+        key = ("crossing", self._tension)
+        if key not in cache:
+            cache[key] = air_support.crossing_costs(self.view, self.fid, self.sit.sv)
+        return cache[key]
 
     def position_values(self, u: Unit, reach: movement.Reach) -> tuple[list[int], np.ndarray, np.ndarray, tuple]:
         """(destinations, score of standing on [start] + destinations, objective served there,
@@ -478,7 +482,8 @@ class _Ctx:
         out = []
         for c in path[:-1]:
             for i in self.obj_cell_idx.get(c, ()):
-                if int(sit.obj_owner[i]) != sit.fi and sit.values[i] > 0 and self._base_need[i] > 0:
+                if int(sit.obj_owner[i]) != sit.fi and sit.values[i] > 0 and self._base_need[i] > 0 \
+                        and capturable(self.view, c, self.fid):
                     out.append(i)
         return out
 
@@ -589,6 +594,9 @@ class _Ctx:
             first = next((a for a in attackers if hex_dist(sit.sd, a.cell, tgt) == 1), None)
             if first is not None:
                 cost += out.p_vacate * 0.8 * self._guard_cost(first)
+            cross = self._crossing()
+            if cross is not None and cross[0][tgt]:
+                cost += out.p_vacate * (cross[1] + cross[2])          # the advance crosses the line
         return p.aggression * gain - cost - 0.03 * sit.sv * len(attackers)
 
     def _across_river(self, cell: int, tgt: int) -> bool:

@@ -8,8 +8,9 @@ candidates on one value scale (goal units, see ``game.ai.evaluate``):
   chance to take the hex, minus expected own losses; when more attackers would improve the
   odds, the first *set-up move* into an adjacent hex is the candidate;
 * **moves** of each unit to the reachable hex that improves its position most: objectives to
-  take or guard (worth their remaining points, discounted by travel time and shared out so
-  that units spread over objectives; sudden-death hexes count as a share of the game), danger
+  take or guard (worth their remaining points - and half of what they would bring an enemy -
+  discounted by travel time and shared out so that units spread over objectives; sudden-death
+  hexes count as a share of the game; a rival's ground cannot be taken by walking in), danger
   from enemies that can reach the hex next turn, supply, and weak enemies to hunt.  Damaged
   units weigh danger more and objectives less, and units out of supply are charged for every
   turn they stay out, so retreating to supply emerges from the same scoring;
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import copy
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -608,6 +609,3 @@ def _ring_cells(state: GameState, cell: int, radius: int) -> list[int]:
     grid = state.scenario.grid
     return [c for c in grid.cells_within(cell, radius) if c != cell]
 
-
-def variant(params: Params, **changes) -> Params:
-    return replace(params, **changes)

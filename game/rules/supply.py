@@ -19,12 +19,15 @@ from game.state import GameState
 def sources(state: GameState, fid: str) -> list[int]:
     fi = state.faction_index(fid)
     out = []
+    occupied: set[int] | None = None          # hexes with a unit at war with fid, worked out once
     for s in list(state.scenario.supply_sources) + state.extra_sources:
         if s.faction != fid:
             continue
         if s.needs_control and int(state.control[s.cell]) != fi:
             continue
-        if any(u.cell == s.cell and state.at_war(u.faction, fid) for u in state.units.values()):
+        if occupied is None:
+            occupied = {u.cell for u in state.units.values() if state.at_war(u.faction, fid)}
+        if s.cell in occupied:
             continue
         out.append(s.cell)
     return out
@@ -175,6 +178,180 @@ def _buckets(dl: list[float], zoc: set[int], srcs: list[int], quant: tuple[int, 
     return dl
 
 
+_BIG = 1 << 30
+
+
+def _reverse_steps(state: GameState) -> list[list[tuple[int, int]]] | None:
+    """Per cell, (predecessor, quantised cost of the step from it into the cell), when every
+    quantised step costs at least one unit; else None (the forward search is used)."""
+    scn = state.scenario
+    if "_supply_rev" in scn.extra:
+        return scn.extra["_supply_rev"]
+    quant = _quantised_steps(state)
+    got = None
+    if quant is not None and all(sq >= 1 for row in quant[1] for _, sq in row):
+        got = [[] for _ in range(scn.grid.n_cells)]
+        for c, row in enumerate(quant[1]):
+            for nb, sq in row:
+                got[nb].append((c, sq))
+    scn.extra["_supply_rev"] = got
+    return got
+
+
+def _static_bound(state: GameState, srcs: tuple[int, ...], top: int) -> list[int]:
+    """Quantised cost of the cheapest line from ``srcs`` to each cell on the bare map (no
+    enemies, no zones of control); _BIG beyond ``top``.  A lower bound on the real line's
+    cost, cached per source set (it depends on nothing else)."""
+    scn = state.scenario
+    cache = scn.extra.setdefault("_supply_bound", {})
+    got = cache.get(srcs)
+    if got is not None:
+        return got
+    steps = _quantised_steps(state)[1]
+    dl = [_BIG] * scn.grid.n_cells
+    buckets: list[list[int]] = [[] for _ in range(top + 1)]
+    for c in srcs:
+        dl[c] = 0
+    buckets[0].extend(srcs)
+    for b in range(top + 1):
+        for c in buckets[b]:
+            if dl[c] != b:
+                continue
+            for nb, sq in steps[c]:
+                k = b + sq
+                if k <= top and k < dl[nb]:
+                    dl[nb] = k
+                    buckets[k].append(nb)
+    if len(cache) >= 64:
+        cache.clear()
+    cache[srcs] = dl
+    return dl
+
+
+def supplied_cells(state: GameState, fid: str, targets: set[int]) -> set[int]:
+    """The cells of ``targets`` a supply line reaches: the same answer as ``supply_map``
+    (finite cost there), without tracing the whole map.
+
+    Each target is searched backwards from the target towards the sources (A*), pruned by the
+    cost of the cheapest line on the bare map (``_static_bound``, an exact lower bound), so a
+    target near a source is settled in a few steps and one cut off by the enemy only costs the
+    hexes between it and the sources.  Lines found, and hexes a failed search proved
+    unreachable within a budget, are remembered for the next target.
+    """
+    rev = _reverse_steps(state)
+    if rev is None:
+        sm = _trace(state, fid, targets)
+        return {c for c in targets if 0.0 <= sm[c] < math.inf}
+    scn = state.scenario
+    factions = scn.factions
+    war_f = {f.id: state.at_war(f.id, fid) for f in factions}
+    occupied: set[int] = set()            # hexes with a unit at war with fid
+    for u in state.units.values():
+        w = war_f.get(u.faction)
+        if w if w is not None else state.at_war(u.faction, fid):
+            occupied.add(u.cell)
+    # the working sources, as sources() finds them
+    fi = state.faction_index(fid)
+    control = state.control
+    srcset: set[int] = set()
+    for s in list(scn.supply_sources) + state.extra_sources:
+        if s.faction != fid or (s.needs_control and int(control[s.cell]) != fi) or s.cell in occupied:
+            continue
+        srcset.add(s.cell)
+    if not srcset or not targets:
+        return targets & srcset
+    q = _quantised_steps(state)[0]
+    top = math.floor((scn.rules.supply_range + 1e-9) * q)
+    bound = _static_bound(state, tuple(sorted(srcset)), top)
+    out = set()
+    todo = []
+    for c in targets:
+        if c in srcset:
+            out.add(c)
+        elif bound[c] <= top:
+            todo.append(c)
+    if not todo:
+        return out
+    # the map as the line sees it: hexes held or occupied by an enemy at war are blocked,
+    # zones of control of enemies at war (not where a friendly unit stands) stop a line
+    wtab = bytearray(256)
+    for i, f in enumerate(factions):
+        if war_f[f.id]:
+            wtab[i & 0xFF] = 1
+    held = control.astype(np.int8, copy=False).tobytes().translate(wtab)   # 1 where an enemy holds
+    blk = bytearray(held)                 # 1 where no line passes through
+    for c in occupied:
+        blk[c] = 1
+    nbrs = tables(scn).neighbours
+    types = scn.unit_types
+    zoc: set[int] = set()
+    friendly_cells: set[int] = set()
+    for u in state.units.values():
+        w = war_f.get(u.faction)
+        if w if w is not None else state.at_war(u.faction, fid):
+            if types[u.type].zoc:
+                zoc.update(nbrs[u.cell])
+        elif state.friendly(u.faction, fid):
+            friendly_cells.add(u.cell)
+    zoc -= friendly_cells
+    for c in zoc:
+        blk[c] = 1
+    n = scn.grid.n_cells
+    good = [_BIG] * n                     # hex -> cost of a line known to reach it (and go on)
+    for c in srcset:
+        good[c] = 0
+    best = [_BIG] * n                     # hex -> the cheapest cost to it from the current target,
+    dead: dict[int, int] = {}             # or below which failed searches proved it unreachable
+    pop, push = heapq.heappop, heapq.heappush
+    for x in sorted(todo):
+        if held[x] or x in occupied:
+            continue                      # the line may not enter the target's hex
+        touched = [x]
+        best[x] = 0
+        par: dict[int, tuple[int, int]] = {}
+        heap = [(bound[x], 0, x)]
+        hit = None
+        while heap:
+            _, gc, c = pop(heap)
+            gc = -gc                      # ties go deepest first: along a line, not around it
+            if gc > best[c]:
+                continue
+            for p, w in rev[c]:
+                ng = gc + w
+                if ng + bound[p] > top:
+                    continue
+                if good[p] + ng <= top:
+                    hit = (p, c, w)
+                    break
+                if blk[p] or ng >= best[p]:
+                    continue              # the line may not pass through p, or came cheaper
+                best[p] = ng
+                touched.append(p)
+                par[p] = (c, w)
+                push(heap, (ng + bound[p], -ng, p))
+            if hit is not None:
+                break
+        if hit is not None:
+            out.add(x)
+            for c in touched:             # these costs proved nothing: back to what was known
+                best[c] = dead.get(c, _BIG)
+            # every hex on the line found is reached at its cost along it: later targets
+            # whose search meets the line are settled there
+            p, c, w = hit
+            acc = good[p] + w
+            while c != x:
+                if acc < good[c]:
+                    good[c] = acc
+                c, w = par[c]
+                acc += w
+            if not blk[x] and acc < good[x]:
+                good[x] = acc
+        else:
+            for c in touched:             # no line reaches c at this cost or less
+                dead[c] = best[c]
+    return out
+
+
 def update_supply(state: GameState, fid: str) -> list[tuple[str, bool]]:
     """Recompute ``in_supply`` for the faction's units; returns (unit id, in_supply) changes."""
     changes = []
@@ -184,12 +361,13 @@ def update_supply(state: GameState, fid: str) -> list[tuple[str, bool]]:
             if u.faction == fid:
                 u.in_supply = True
         return changes
-    sm = _trace(state, fid, {u.cell for u in state.units.values()
-                             if u.faction == fid and not u.supply_exempt and u.airdrop_turn != state.turn})
+    turn = state.turn
+    ok_cells = supplied_cells(state, fid, {u.cell for u in state.units.values()
+                                           if u.faction == fid and not u.supply_exempt and u.airdrop_turn != turn})
     for u in state.units.values():
         if u.faction != fid:
             continue
-        ok = 0.0 <= sm[u.cell] < math.inf or u.supply_exempt or u.airdrop_turn == state.turn
+        ok = u.cell in ok_cells or u.supply_exempt or u.airdrop_turn == turn
         if ok != u.in_supply:
             changes.append((u.id, ok))
         u.in_supply = ok

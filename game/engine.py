@@ -8,6 +8,7 @@ speak these actions.  Rule modules (air power, ...) plug in through ``ACTION_HAN
 from __future__ import annotations
 
 import random
+from operator import is_
 from typing import Callable
 
 import numpy as np
@@ -191,34 +192,35 @@ def _unit(state: GameState, uid: str) -> Unit:
     return u
 
 
-class _MoveView:
-    """One pass over the units for a move by ``unit``: what its faction knows near the path
-    (fog of war, as ``visibility.seen_ids`` decides it) and the truth the walk runs into.
+class _UnitIndex:
+    """Where the units stand, as faction ``fid`` sorts them (friendly or not, enemy at war or
+    not): what ``_MoveView`` asks about hexes near a path.
 
-    A move only needs visibility for units next to its path and around where it ends, so
-    this answers per unit instead of working out the faction's whole view.
+    Kept on the state between moves (see ``_unit_index``) and brought up to date by the move
+    itself, so a faction's moves do not each sort every unit again.  ``fp`` is what it was
+    built from: the units dict, its unit objects in order and their hexes, and the relations.
     """
 
-    def __init__(self, state: GameState, unit: Unit):
+    __slots__ = ("fid", "units", "objs", "cells", "pos", "relations", "friendly", "war",
+                 "fcells", "others", "occupied", "zoc_src")
+
+    def __init__(self, state: GameState, fid: str, objs: tuple[Unit, ...], cells: list[int]):
         scn = state.scenario
-        fid = unit.faction
-        self.state, self.unit, self.fid = state, unit, fid
-        self.nb = tables(scn).neighbours
-        self.friendly = {f.id: state.friendly(f.id, fid) for f in scn.factions}
-        self.war = {f.id: state.at_war(f.id, fid) for f in scn.factions}
-        self.hidden = {f.id for f in scn.factions if f.hidden}
-        self.types = scn.unit_types
-        self.fcells: dict[int, list[Unit]] = {}          # friendly units (the mover too) by hex
-        self.stack: dict[int, int] = {}                  # friendly units but the mover, by hex
-        self.others: dict[int, list[Unit]] = {}          # non-friendly units by hex, in unit order
-        self.occupied: dict[int, Unit] = {}              # truth: last non-friendly unit in each hex
-        self.zoc_src: dict[int, tuple[int, Unit]] = {}   # truth: first ZOC-casting enemy per hex
-        self.max_sight = max((t.sight for t in self.types.values()), default=0)   # a bound is enough
-        friendly, war, zoc_types = self.friendly, self.war, _zoc_types(scn)
-        fcells, stack, others, occupied, zoc_src = self.fcells, self.stack, self.others, self.occupied, self.zoc_src
-        uid = unit.id
-        for i, o in enumerate(state.units.values()):
-            cell = o.cell
+        self.fid = fid
+        self.units = state.units
+        self.objs = objs
+        self.cells = cells
+        self.pos = {o.id: i for i, o in enumerate(objs)}
+        self.relations = dict(state.relations)
+        self.friendly = friendly = {f.id: state.friendly(f.id, fid) for f in scn.factions}
+        self.war = war = {f.id: state.at_war(f.id, fid) for f in scn.factions}
+        zoc_types = _zoc_types(scn)
+        self.fcells = fcells = {}        # friendly units by hex
+        self.others = others = {}        # non-friendly units by hex, in unit order
+        self.occupied = occupied = {}    # truth: last non-friendly unit in each hex
+        self.zoc_src = zoc_src = {}      # truth: first ZOC-casting enemy per hex, (unit order, unit)
+        for i, o in enumerate(objs):
+            cell = cells[i]
             fr = friendly.get(o.faction)
             if fr if fr is not None else state.friendly(o.faction, fid):
                 got = fcells.get(cell)
@@ -226,8 +228,6 @@ class _MoveView:
                     fcells[cell] = [o]
                 else:
                     got.append(o)
-                if o.id != uid:
-                    stack[cell] = stack.get(cell, 0) + 1
                 continue
             got = others.get(cell)
             if got is None:
@@ -238,9 +238,61 @@ class _MoveView:
             w = war.get(o.faction)
             if (w if w is not None else state.at_war(o.faction, fid)) and zoc_types[o.type] and cell not in zoc_src:
                 zoc_src[cell] = (i, o)
+
+    def moved(self, unit: Unit, start: int, cur: int) -> None:
+        """The faction's own ``unit`` went from ``start`` to ``cur`` (and nothing else changed)."""
+        if start == cur:
+            return
+        lst = self.fcells[start]
+        lst.remove(unit)
+        if not lst:
+            del self.fcells[start]
+        self.fcells.setdefault(cur, []).append(unit)
+        self.cells[self.pos[unit.id]] = cur
+
+
+def _unit_index(state: GameState, fid: str) -> _UnitIndex:
+    """The faction's ``_UnitIndex``, rebuilt unless the units (same objects, same order, same
+    hexes) and the relations are what it was built from.  Units never change faction or type."""
+    caches = state.__dict__.get("_unit_index")
+    if caches is None or caches[0] is not state.units:
+        caches = state.__dict__["_unit_index"] = (state.units, {})
+    vals = state.units.values()
+    objs = tuple(vals)
+    cells = [o.cell for o in vals]
+    idx = caches[1].get(fid)
+    if (idx is not None and idx.cells == cells and len(idx.objs) == len(objs) and all(map(is_, idx.objs, objs))
+            and idx.relations == state.relations):
+        return idx
+    idx = caches[1][fid] = _UnitIndex(state, fid, objs, cells)
+    return idx
+
+
+class _MoveView:
+    """For a move by ``unit``: what its faction knows near the path (fog of war, as
+    ``visibility.seen_ids`` decides it) and the truth the walk runs into.
+
+    A move only needs visibility for units next to its path and around where it ends, so
+    this answers per unit instead of working out the faction's whole view.
+    """
+
+    def __init__(self, state: GameState, unit: Unit):
+        scn = state.scenario
+        fid = unit.faction
+        self.state, self.unit, self.fid = state, unit, fid
+        self.nb = tables(scn).neighbours
+        idx = self.index = _unit_index(state, fid)
+        self.friendly, self.war = idx.friendly, idx.war
+        self.fcells, self.others, self.occupied, self.zoc_src = idx.fcells, idx.others, idx.occupied, idx.zoc_src
+        self.hidden, self.max_sight = _fog_consts(scn)
+        self.types = scn.unit_types
         self.spotted = state.spotted.get(fid, ())
         self._isr: set[int] | None = None
         self._sees: dict[str, bool] = {}
+
+    def stack_at(self, cell: int) -> int:
+        """Friendly units in ``cell``, the mover not counted."""
+        return sum(1 for o in self.fcells.get(cell, ()) if o is not self.unit)
 
     def _at_war(self, o: Unit) -> bool:
         w = self.war.get(o.faction)
@@ -307,6 +359,15 @@ class _MoveView:
         return sorted(out)
 
 
+def _fog_consts(scn: Scenario) -> tuple[set[str], int]:
+    """(hidden factions, the longest sight of any unit type: a bound is enough)."""
+    got = scn.extra.get("_fog_consts")
+    if got is None:
+        got = scn.extra["_fog_consts"] = ({f.id for f in scn.factions if f.hidden},
+                                          max((t.sight for t in scn.unit_types.values()), default=0))
+    return got
+
+
 def _zoc_types(scn: Scenario) -> dict[str, bool]:
     got = scn.extra.get("_zoc_types")
     if got is None:
@@ -370,6 +431,7 @@ def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
         revealed = sorted(_seen_enemies(state, fid) - seen_before)
     else:
         revealed = view.revealed_at(cur)
+    view.index.moved(u, start, cur)       # after revealed_at, which asks what was seen before
     if stopped is not None:
         state.spotted.setdefault(fid, set()).add(stopped.id)
         if stopped.id not in revealed:
@@ -413,7 +475,7 @@ def _validate_path(state: GameState, u: Unit, path: tuple[int, ...], view: _Move
         first_step_ok = len(path) == 1 and u.mp >= movement.movement_allowance(state, u) - 1e-9
         if not first_step_ok:
             raise IllegalAction(f"path costs {cost:g} movement points, {u.mp:g} left")
-    if view.stack.get(path[-1], 0) >= state.scenario.rules.stacking:
+    if view.stack_at(path[-1]) >= state.scenario.rules.stacking:
         raise IllegalAction("stacking limit reached in the destination hex")
     if len(set(path)) != len(path) or u.cell in path:
         raise IllegalAction("path revisits a hex")

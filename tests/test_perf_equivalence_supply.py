@@ -50,3 +50,30 @@ def test_update_supply_matches_the_full_map(scn):
             for u in c.units_of(f.id):
                 assert u.in_supply == (bool(np.isfinite(plain[u.cell]) and plain[u.cell] >= 0)
                                        or u.supply_exempt or u.airdrop_turn == c.turn)
+
+
+# --- the unit index moves keep between them (engine._unit_index) -----------------------------------
+
+@pytest.mark.parametrize("scn", SCENARIOS, ids=lambda s: s.meta.id)
+def test_kept_unit_index_matches_a_fresh_one(scn):
+    from game import engine
+    from game.ai.random_agent import RandomAgent
+    st = engine.new_game(scn, 4)
+    agent = RandomAgent(4)
+    n = 0
+    while not st.terminal and n < 300:
+        a = agent.choose(st)
+        engine.apply(st, a)
+        n += 1
+        if a.kind != "move":
+            continue
+        fid = st.active_faction
+        kept = engine._unit_index(st, fid)
+        fresh = engine._UnitIndex(st, fid, tuple(st.units.values()), [u.cell for u in st.units.values()])
+        assert {c: {u.id for u in us} for c, us in kept.fcells.items()} == \
+               {c: {u.id for u in us} for c, us in fresh.fcells.items()}
+        assert {c: [u.id for u in us] for c, us in kept.others.items()} == \
+               {c: [u.id for u in us] for c, us in fresh.others.items()}
+        assert {c: u.id for c, u in kept.occupied.items()} == {c: u.id for c, u in fresh.occupied.items()}
+        assert {c: (i, u.id) for c, (i, u) in kept.zoc_src.items()} == \
+               {c: (i, u.id) for c, (i, u) in fresh.zoc_src.items()}

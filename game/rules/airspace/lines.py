@@ -58,6 +58,12 @@ def zones(state: GameState) -> np.ndarray:
     grid = state.scenario.grid
     if spec is None:
         return np.full(grid.n_cells, CONTESTED, dtype=np.int8)
+    air = state.air
+    memo = getattr(air, "__dict__", {}).get("_zones_memo")
+    # the zones depend on the turn (lines' dates), suspended lines and redrawn courses only
+    if (memo is not None and memo[0] == state.turn and memo[1] is spec and memo[2] == air.line_suspended
+            and memo[3] == air.line_points):
+        return memo[4]
     key = tuple((ln.id, line_points(state, ln), ln.left, ln.right, ln.depth_km) for ln in active_lines(state))
     cache = state.scenario.extra.setdefault(_CACHE_KEY, {})
     got = cache.get(key)
@@ -66,6 +72,8 @@ def zones(state: GameState) -> np.ndarray:
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
         cache[key] = got
+    if air is not None and hasattr(air, "__dict__"):
+        air.__dict__["_zones_memo"] = (state.turn, spec, set(air.line_suspended), dict(air.line_points), got)
     return got
 
 

@@ -582,14 +582,15 @@ def _retreat_hex(state: GameState, unit: Unit, attackers: list[Unit]) -> int | N
 
 
 def _check_elimination(state: GameState, out: list[GameEvent]) -> None:
+    present = {u.faction for u in state.units.values()}
     for f in state.scenario.factions:
         if f.id in state.eliminated:
-            if any(u.faction == f.id for u in state.units.values()):
+            if f.id in present:
                 # revived by a scripted reinforcement: back in the game
                 state.eliminated.remove(f.id)
                 out.append(GameEvent("revived", f"{f.name} returns to the field", faction=f.id))
             continue
-        if not any(u.faction == f.id for u in state.units.values()) and not any(
+        if f.id not in present and not any(
                 s.faction == f.id for _, s, _ in state.pending):
             # a faction with no units left and none to come is out; its holdings stay
             state.eliminated.append(f.id)

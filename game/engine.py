@@ -393,7 +393,7 @@ def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
     path = tuple(int(c) for c in mv.path)
     fid = u.faction
     view = _MoveView(state, u)
-    _validate_path(state, u, path, view)
+    costs = _validate_path(state, u, path, view)
     fi = state.faction_index(fid)
     # a captured hex may fire events that change who is where or friendly: then compare the
     # faction's whole view before and after; otherwise only the mover's new hex reveals
@@ -405,11 +405,11 @@ def _apply_move(state: GameState, mv: Move, out: list[GameEvent]) -> None:
     walked: list[int] = []
     stopped = None
     last = path[-1]
-    for nxt in path:
+    for i, nxt in enumerate(path):
         if nxt in view.occupied:
             stopped = view.occupied[nxt]
             break
-        spent += movement.step_cost(state, u, cur, nxt)
+        spent += costs[i]                 # movement.step_cost(state, u, cur, nxt), from the check
         cur = nxt
         walked.append(cur)
         if cur != last:
@@ -450,14 +450,16 @@ def _seen_enemies(state: GameState, fid: str) -> set[str]:
     return visibility.seen_ids(state, fid)
 
 
-def _validate_path(state: GameState, u: Unit, path: tuple[int, ...], view: _MoveView | None = None) -> None:
-    """The path must be legal as the mover's faction knows the map (see movement.reachable)."""
+def _validate_path(state: GameState, u: Unit, path: tuple[int, ...], view: _MoveView | None = None) -> list[float]:
+    """The path must be legal as the mover's faction knows the map (see movement.reachable).
+    Returns the step costs along it."""
     t = tables(state.scenario)
     n = state.scenario.grid.n_cells
     if view is None:
         view = _MoveView(state, u)
     cur = u.cell
     cost = 0.0
+    costs: list[float] = []
     final = len(path) - 1
     for i, nxt in enumerate(path):
         if not (0 <= nxt < n) or nxt not in t.neighbours[cur]:
@@ -467,6 +469,7 @@ def _validate_path(state: GameState, u: Unit, path: tuple[int, ...], view: _Move
         s = movement.step_cost(state, u, cur, nxt)
         if s >= movement.IMPASSABLE:
             raise IllegalAction("path enters impassable terrain")
+        costs.append(s)
         cost += s
         if i != final and view.known_zoc(nxt):
             raise IllegalAction("path continues through an enemy zone of control")
@@ -479,6 +482,7 @@ def _validate_path(state: GameState, u: Unit, path: tuple[int, ...], view: _Move
         raise IllegalAction("stacking limit reached in the destination hex")
     if len(set(path)) != len(path) or u.cell in path:
         raise IllegalAction("path revisits a hex")
+    return costs
 
 
 def _check_attack(state: GameState, atk: Attack) -> list[Unit]:

@@ -306,6 +306,36 @@ def supplied_cells(state: GameState, fid: str, targets: set[int]) -> set[int]:
     for x in sorted(todo):
         if held[x] or x in occupied:
             continue                      # the line may not enter the target's hex
+        # first try the cheapest line of the bare map: step back along hexes whose bare-map
+        # cost falls by exactly the step's cost; if it is open the target is supplied
+        c, gc, line = x, 0, []
+        while True:
+            bc = bound[c]
+            nxt = None
+            for p, w in rev[c]:
+                ng = gc + w
+                if good[p] + ng <= top:
+                    nxt = p
+                    break
+                if bound[p] + w == bc and not blk[p]:
+                    nxt = p
+                    break
+            if nxt is None or good[nxt] + gc + w <= top:
+                break
+            line.append((c, w))
+            c, gc = nxt, gc + w
+        if nxt is not None:
+            out.add(x)
+            acc = good[nxt] + w           # the line's cost up to c, and back along it to x
+            while True:
+                if c != x or not blk[x]:
+                    if acc < good[c]:
+                        good[c] = acc
+                if not line:
+                    break
+                c, w = line.pop()
+                acc += w
+            continue
         touched = [x]
         best[x] = 0
         par: dict[int, tuple[int, int]] = {}

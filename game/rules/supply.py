@@ -181,6 +181,13 @@ def _buckets(dl: list[float], zoc: set[int], srcs: list[int], quant: tuple[int, 
 _BIG = 1 << 30
 
 
+def _zoc_types(scn) -> dict[str, bool]:
+    got = scn.extra.get("_supply_zoc_types")
+    if got is None:
+        got = scn.extra["_supply_zoc_types"] = {k: t.zoc for k, t in scn.unit_types.items()}
+    return got
+
+
 def _reverse_steps(state: GameState) -> list[list[tuple[int, int]]] | None:
     """Per cell, (predecessor, quantised cost of the step from it into the cell), when every
     quantised step costs at least one unit; else None (the forward search is used)."""
@@ -245,11 +252,23 @@ def supplied_cells(state: GameState, fid: str, targets: set[int]) -> set[int]:
     scn = state.scenario
     factions = scn.factions
     war_f = {f.id: state.at_war(f.id, fid) for f in factions}
+    friend_f = {f.id: state.friendly(f.id, fid) for f in factions}
+    nbrs = tables(scn).neighbours
+    zoc_types = _zoc_types(scn)
     occupied: set[int] = set()            # hexes with a unit at war with fid
+    zoc: set[int] = set()                 # their zones of control
+    friendly_cells: set[int] = set()
     for u in state.units.values():
-        w = war_f.get(u.faction)
-        if w if w is not None else state.at_war(u.faction, fid):
+        f = u.faction
+        w = war_f.get(f)
+        if w if w is not None else state.at_war(f, fid):
             occupied.add(u.cell)
+            if zoc_types[u.type]:
+                zoc.update(nbrs[u.cell])
+        else:
+            fr = friend_f.get(f)
+            if fr if fr is not None else state.friendly(f, fid):
+                friendly_cells.add(u.cell)
     # the working sources, as sources() finds them
     fi = state.faction_index(fid)
     control = state.control
@@ -282,17 +301,6 @@ def supplied_cells(state: GameState, fid: str, targets: set[int]) -> set[int]:
     blk = bytearray(held)                 # 1 where no line passes through
     for c in occupied:
         blk[c] = 1
-    nbrs = tables(scn).neighbours
-    types = scn.unit_types
-    zoc: set[int] = set()
-    friendly_cells: set[int] = set()
-    for u in state.units.values():
-        w = war_f.get(u.faction)
-        if w if w is not None else state.at_war(u.faction, fid):
-            if types[u.type].zoc:
-                zoc.update(nbrs[u.cell])
-        elif state.friendly(u.faction, fid):
-            friendly_cells.add(u.cell)
     zoc -= friendly_cells
     for c in zoc:
         blk[c] = 1

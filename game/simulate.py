@@ -62,21 +62,54 @@ def agent_seed(seed: int, index: int) -> int:
     return seed * 7919 + index
 
 
+@dataclass(frozen=True)
+class TurnEnd:
+    """How a turn ended: its number, and the VP and units per faction (scenario order) at that
+    moment, before the next turn's start-of-turn events (reinforcements, attrition) happen."""
+    turn: int
+    vp: tuple[float, ...]
+    units: tuple[int, ...]
+
+    @classmethod
+    def of(cls, state) -> "TurnEnd":
+        return cls(state.turn, tuple(state.vp),
+                   tuple(len(state.units_of(f.id)) for f in state.scenario.factions))
+
+
 def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None = None,
-              on_turn: Callable[[Any], None] | None = None) -> dict:
+              on_turn: Callable[[TurnEnd], None] | None = None) -> dict:
     """Play one game to the end (or ``max_turns``); returns a JSON-ready result record.
 
     An action the engine refuses is counted in ``illegal`` and replaced by ``EndTurn`` so a
     buggy agent cannot stall the game; agents' own fallbacks are summed in ``fallbacks``.
+    ``on_turn`` gets a ``TurnEnd`` for every turn played, taken when the turn ends (the last
+    faction's end of turn, or the moment a sudden death ends the game mid-turn).
     """
     state = engine.new_game(scenario, seed)
+    ended: list[TurnEnd] = []
+
+    def round_end(st, out) -> None:              # runs after scoring, before the next turn starts
+        if st is state:                          # not an agent's look-ahead clone
+            ended.append(TurnEnd.of(st))
+
+    if on_turn is None:
+        return _play(state, scenario, seed, agents, max_turns, None, ended)
+    engine.END_ROUND_HOOKS.append(round_end)
+    try:
+        return _play(state, scenario, seed, agents, max_turns, on_turn, ended)
+    finally:
+        engine.END_ROUND_HOOKS.remove(round_end)
+
+
+def _play(state, scenario, seed: int, agents: dict[str, str], max_turns: int | None,
+          on_turn: Callable[[TurnEnd], None] | None, ended: list[TurnEnd]) -> dict:
     players = {f: make_agent(name, agent_seed(seed, i)) for i, (f, name) in enumerate(sorted(agents.items()))}
     think: dict[str, list[float]] = {f: [] for f in agents}
     think_cpu: dict[str, list[float]] = {f: [] for f in agents}
     actions = 0
     illegal = 0
     illegal_examples: list[str] = []
-    last_turn = state.turn
+    last_reported = 0
     truncated = False
     while not state.terminal:
         fid = state.active_faction
@@ -106,10 +139,14 @@ def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None
                 break
         think[fid].append(turn_time)
         think_cpu[fid].append(turn_cpu)
-        if state.turn != last_turn or state.terminal:
-            if on_turn:
-                on_turn(state)
-            last_turn = state.turn
+        if on_turn:
+            for t in ended:
+                on_turn(t)
+                last_reported = t.turn
+            ended.clear()
+            if state.terminal and last_reported < state.turn:   # sudden death during this turn
+                on_turn(TurnEnd.of(state))
+                last_reported = state.turn
         if max_turns is not None and state.turn > max_turns and not state.terminal:
             state.terminal = True
             state.winner = victory.decide_winner(state)
@@ -125,10 +162,11 @@ def play_game(scenario, seed: int, agents: dict[str, str], max_turns: int | None
             "think": think, "think_cpu": think_cpu}
 
 
-def turn_line(scn, st, game_index: int) -> str:
-    n = len(st.vp_history)
-    vp = " ".join(f"{f.id}={v:g}" for f, v in zip(scn.factions, st.vp))
-    units = " ".join(f"{f.id}:{len(st.units_of(f.id))}" for f in scn.factions)
+def turn_line(scn, t: TurnEnd, game_index: int) -> str:
+    """The progress line of turn ``t.turn``, with the VP and unit counts at that turn's end."""
+    n = t.turn
+    vp = " ".join(f"{f.id}={v:g}" for f, v in zip(scn.factions, t.vp))
+    units = " ".join(f"{f.id}:{k}" for f, k in zip(scn.factions, t.units))
     return f"  game {game_index} turn {n} {scn.date_of_turn(n):%Y-%m-%d}: vp {vp} units {units}"
 
 
@@ -166,7 +204,7 @@ def _run_one(args: tuple[str, GameSpec]) -> tuple[int, dict, list[str]]:
     lines: list[str] = []
     try:
         scn = _scenario(path)
-        on_turn = (lambda st: lines.append(turn_line(scn, st, spec.index))) if spec.turn_lines else None
+        on_turn = (lambda t: lines.append(turn_line(scn, t, spec.index))) if spec.turn_lines else None
         r = play_game(scn, spec.seed, spec.agents, spec.max_turns, on_turn)
     except Exception as e:  # a crash in one game is reported, not fatal to the batch
         r = {"seed": spec.seed, "error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()}
@@ -204,8 +242,8 @@ def run_games(path: str, specs: list[GameSpec], jobs: int = 1,
                 scn = _scenario(path)
                 lines: list[str] = []
 
-                def live(st, spec=spec, scn=scn) -> None:
-                    on_turn_line(turn_line(scn, st, spec.index))
+                def live(t, spec=spec, scn=scn) -> None:
+                    on_turn_line(turn_line(scn, t, spec.index))
                 try:
                     r = play_game(scn, spec.seed, spec.agents, spec.max_turns, live)
                 except Exception as e:

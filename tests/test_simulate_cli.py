@@ -143,3 +143,58 @@ def test_summary_counts_draws_errors_and_table():
     assert s["factions"]["a"]["think_worst"] == 0.5
     table = format_table(s)
     assert "a          normal" in table and "draws: 1" in table
+
+
+DUEL = """\
+format: 1
+meta: {id: duel, name: "Turn lines", description: "x", start_date: 2017-09-01,
+       days_per_turn: 3, turns: 2, seed: 1}
+terrain_types:
+  clear: {code: ".", name: "Clear", move_cost: 1, defence: 1.0}
+map: {width: 10, height: 8, hex_km: 5, default_terrain: clear}
+factions:
+  - {id: north, name: "North", vp_goal: 10}
+  - {id: south, name: "South", vp_goal: 10}
+relations:
+  - [north, south, war]
+unit_types:
+  inf: {name: "Infantry", symbol: infantry, attack: 4, defence: 4, movement: 4, steps: 3}
+units:
+  - {id: n1, name: "N inf", type: inf, faction: north, hex: [1, 1], static: true}
+  - {id: s1, name: "S inf", type: inf, faction: south, hex: [8, 6], static: true}
+supply_sources:
+  - {faction: north, hex: [1, 1], needs_control: false}
+  - {faction: south, hex: [8, 6], needs_control: false}
+objectives:
+  - {name: Camp, hex: [1, 1], vp_per_turn: 1, vp_end: 3}
+"""
+
+
+def _turn_lines(out: str) -> list[str]:
+    return [ln for ln in out.splitlines() if ln.startswith("  game ")]
+
+
+def test_sudden_death_on_turn_1_prints_turn_1(capsys, tmp_path):
+    # South holds its own hex from the start, so the check at the end of North's turn 1 ends it.
+    p = tmp_path / "sd.yaml"
+    p.write_text(DUEL + "victory:\n  sudden_death:\n    - {faction: south, control: [[8, 6]]}\n")
+    code, out, err = _run(capsys, "--scenario", str(p))
+    assert code == 0, err
+    assert _turn_lines(out) == ["  game 0 turn 1 2017-09-01: vp north=0 south=0 units north:1 south:1"]
+    assert "game 0: winner=south turns=1 " in out
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_turn_line_counts_units_at_the_end_of_its_turn(capsys, tmp_path, jobs):
+    # North's reinforcement arrives at the start of turn 2: turn 1's line must not count it.
+    p = tmp_path / "reinf.yaml"
+    p.write_text(DUEL + "reinforcements:\n  - turn: 2\n    units:\n"
+                        "      - {id: n2, name: \"N inf 2\", type: inf, faction: north, hex: [1, 2], static: true}\n")
+    code, out, err = _run(capsys, "--scenario", str(p), "--games", "2", "--jobs", jobs)
+    assert code == 0, err
+    assert _turn_lines(out) == [
+        "  game 0 turn 1 2017-09-01: vp north=1 south=0 units north:1 south:1",
+        "  game 0 turn 2 2017-09-04: vp north=5 south=0 units north:2 south:1",
+        "  game 1 turn 1 2017-09-01: vp north=1 south=0 units north:1 south:1",
+        "  game 1 turn 2 2017-09-04: vp north=5 south=0 units north:2 south:1",
+    ]

@@ -5,6 +5,7 @@ both fly and tension moves."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -184,6 +185,54 @@ def test_bad_sponsor_and_line_effect_reference():
         load(bad)
     with pytest.raises(ScenarioError, match="sponsor 'vks', which is not an air wing"):
         load("air:\n  wings:\n    - {id: coalition, sponsor_of: [sdf]}\n")
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as ei:
+        load(text)
+    return list(ei.value.problems)
+
+
+def test_sponsor_without_an_air_section_is_an_error():
+    # HEAD alone: regime says `sponsor: vks`, and there is no air: section at all
+    got = problems("")
+    assert len(got) == 1, got
+    assert re.fullmatch(r"air_tiny\.yaml:11 factions\[0\]\.sponsor: sponsor 'vks' names an air wing, "
+                        r"but the file has no air: section .*", got[0]), got
+    # a sponsor: that is itself malformed is reported once, as such
+    bad = HEAD.replace("sponsor: vks", "sponsor: [vks]")
+    with pytest.raises(ScenarioError) as ei:
+        load_scenario_text(bad, "air_tiny.yaml")
+    assert len(ei.value.problems) == 1 and "factions[0].sponsor: expected" in ei.value.problems[0]
+    # and without any sponsor: the file loads (air is optional)
+    assert load_scenario_text(HEAD.replace(", sponsor: vks", ""), "air_tiny.yaml").extra.get("air") is None
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("sorties: 3, range_km: 300}", "sorties: 3, range_km: 300, sortie: 1}", "air.wings[0].sortie: unknown key 'sortie'"),
+    ("base: {place: Westbase}, sorties: 3", "sorties: 3", "air.wings[0].range_km: range_km needs a base:"),
+    ("{id: vks, name:", "{id: VKS, name:", "air.wings[0].id: 'VKS' is not a valid id"),
+    ("base: {place: Westbase}, sorties: 3", "base: {place: Westbse}, sorties: 3", "unknown place 'Westbse'"),
+])
+def test_a_bad_wing_is_reported_once_not_at_every_reference(old, new, message):
+    # vks is named by regime's sponsor:, the line, the tension pair, the ISR request and its
+    # effects, and the schedule: none of those may add "unknown air wing" after its own fault
+    assert old in AIR_NS
+    got = problems(AIR_NS.replace(old, new))
+    assert len(got) == 1 and message in got[0], got
+
+
+def test_a_bad_wing_does_not_hide_a_reference_to_a_wing_never_defined():
+    text = AIR_NS.replace("sorties: 3, range_km: 300}", "sorties: 3, range_km: 300, sortie: 1}")
+    text = text.replace("to: coalition\n", "to: nato\n")
+    got = problems(text)
+    assert len(got) == 2, got
+    assert "unknown key 'sortie'" in got[0] and "isr_requests[0].to: unknown air wing 'nato'" in got[1]
+
+
+def test_a_bad_line_is_reported_once_not_at_every_event_naming_it():
+    got = problems(AIR_NS.replace("      name: The river line\n", "      name: The river line\n      depth_km: 0\n"))
+    assert len(got) == 1 and "air.lines[0].depth_km: 0 is out of range" in got[0], got
 
 
 def play_campaign(s, seed: int, air_chance: float = 0.5):

@@ -163,16 +163,25 @@ def parse_air(node: "YNode", ctx: "ParseContext") -> AirSpec | None:
         return None
     before = ctx.failed
     wings: list[WingSpec] = []
+    broken_wings: set[str] = set()       # defined, but the definition has faults (reported)
     seq = ctx.field(node, "wings", lambda n: n)
     if seq is not None and ctx.sequence(seq, "a list of air wings", 1):
         for w in seq.items:
             spec = _wing(w, ctx, wings)
             if spec is not None:
                 wings.append(spec)
+            elif (gid := _given_id(w)) is not None:
+                broken_wings.update((gid, gid.lower()))   # `id: VKS` is invalid, `vks` meant
     wing_ids = {w.id for w in wings}
+    broken_wings -= wing_ids
+    # references to a broken wing or line stay quiet: its own fault is the one to report
+    ctx.extra["_air_ids"] = {"wings": wing_ids, "lines": set(),
+                             "broken_wings": broken_wings, "broken_lines": set()}
     # factions whose `sponsor:` names a wing join it
     for f in ctx.factions.values():
         if f.sponsor is None:
+            continue
+        if f.sponsor in broken_wings:
             continue
         if f.sponsor not in wing_ids:
             if seq is not None:
@@ -189,6 +198,7 @@ def parse_air(node: "YNode", ctx: "ParseContext") -> AirSpec | None:
                 ctx.error(seq, f"faction '{fid}' is flown for by two wings ('{owner[fid]}' and '{w.id}')")
             owner[fid] = w.id
     lines: list[LineSpec] = []
+    broken_lines: set[str] = set()
     lseq = node.get("lines")
     if lseq is not None and not lseq.is_null and ctx.sequence(lseq, "a list of deconfliction lines"):
         ids: set[str] = set()
@@ -199,8 +209,12 @@ def parse_air(node: "YNode", ctx: "ParseContext") -> AirSpec | None:
                     ctx.error(ln, f"duplicate line id '{spec.id}'")
                 ids.add(spec.id)
                 lines.append(spec)
+            elif (gid := _given_id(ln)) is not None:
+                broken_lines.update((gid, gid.lower()))
+    line_ids = {ln.id for ln in lines}
     # effect parsers (thresholds, requests, later events) check wing and line ids against these
-    ctx.extra["_air_ids"] = {"wings": wing_ids, "lines": {ln.id for ln in lines}}
+    ctx.extra["_air_ids"] = {"wings": wing_ids, "lines": line_ids,
+                             "broken_wings": broken_wings, "broken_lines": broken_lines - line_ids}
     tension = TensionSpec()
     tnode = node.get("tension")
     if tnode is not None and not tnode.is_null:
@@ -226,6 +240,45 @@ def parse_air(node: "YNode", ctx: "ParseContext") -> AirSpec | None:
     if ctx.failed > before:
         return None
     return AirSpec(tuple(wings), tuple(lines), tension, tuple(requests), tuple(schedule))
+
+
+def _given_id(m: "YNode") -> str | None:
+    """The ``id:`` text of a wing or line mapping, read or not (to quiet references to it)."""
+    idn = m.get("id")
+    if idn is None or not idn.is_scalar or idn.is_null or not idn.text:
+        return None
+    return idn.value if isinstance(idn.value, str) else idn.text
+
+
+def _quiet_if_broken(ctx: "ParseContext", key: str, ident: str) -> bool:
+    """True (counting the failure without a message) if ``ident`` names a wing/line whose
+    definition is present but faulty: that fault is already reported, once."""
+    got = ctx.extra.get("_air_ids")
+    if got is not None and ident in got.get(f"broken_{key}", ()):
+        ctx.problems.silent()
+        return True
+    return False
+
+
+def check_sponsors(root: "YNode", ctx: "ParseContext") -> None:
+    """A faction's ``sponsor:`` names an air wing; in a file with no ``air:`` section there is
+    none, so the key is an error there (registered as a loader document check)."""
+    if root.get("air") is not None:
+        return                      # parse_air checks it against the wings
+    fseq = root.get("factions")
+    if fseq is None or not fseq.is_seq:
+        return
+    for fnode in fseq.items:
+        snode = fnode.get("sponsor")
+        if snode is None or not snode.is_scalar or snode.is_null:
+            continue
+        wid = snode.value if isinstance(snode.value, str) else snode.text
+        fid = _given_id(fnode)
+        f = ctx.factions.get(fid) if fid is not None else None
+        if f is None or f.sponsor != wid:
+            continue                # the faction or its sponsor: value is already reported
+        ctx.error(snode, f"sponsor '{wid}' names an air wing, but the file has no air: "
+                         f"section (add one with a wing '{wid}', or remove sponsor:)")
 
 
 def _scheduled(m: "YNode", ctx: "ParseContext") -> Scheduled | None:
@@ -278,7 +331,7 @@ def _wing(m: "YNode", ctx: "ParseContext", earlier: list[WingSpec]) -> WingSpec 
             base = None if loc is None else loc.cell
     sorties = ctx.field(m, "sorties", ctx.integer, 0, 1000, default=4)
     range_km = ctx.field(m, "range_km", ctx.number, 1.0, BIG, default=None)
-    if range_km is not None and base is None:
+    if range_km is not None and (bnode is None or bnode.is_null):   # a bad base: is reported
         ctx.error_at(m.key_lines["range_km"], m.entries["range_km"].path, "range_km needs a base:")
     isr_radius = ctx.field(m, "isr_radius", ctx.integer, 0, 10, default=2)
     strike = ctx.field(m, "strike_attack", ctx.number, 0.0, BIG, default=6.0)
@@ -294,6 +347,8 @@ def _wing_ref(node: "YNode", ctx: "ParseContext", wing_ids: set[str]) -> str | N
     if wid is None:
         return None
     if wid not in wing_ids:
+        if _quiet_if_broken(ctx, "wings", wid):
+            return None
         loader = _lazy_loader()
         ctx.error(node, f"unknown air wing '{wid}'{loader.did_you_mean(wid, wing_ids)}")
         return None
@@ -552,7 +607,7 @@ def _effect_lines(node: "YNode", ctx: "ParseContext") -> dict[str, Any] | None:
     if lid is not None:
         if lines is None:
             ctx.error(node, "a lines effect needs an air: section with lines")
-        elif lid not in lines:
+        elif lid not in lines and not _quiet_if_broken(ctx, "lines", lid):
             ctx.error(node.entries["line"], f"unknown line '{lid}'{_lazy_loader().did_you_mean(lid, lines)}")
     if action in ("redraw", "extend") and pts is None and "points" not in node.entries:
         ctx.error(node, f"action {action} needs points:")
@@ -602,3 +657,4 @@ def register() -> None:
     loader.register_effect("lines", _effect_lines)
     loader.register_effect("tension", _effect_tension)
     loader.register_effect("sorties", _effect_sorties)
+    loader.register_check(check_sponsors)

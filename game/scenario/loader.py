@@ -13,17 +13,21 @@ deconfliction lines), registered from another module without editing this one::
     TOP_LEVEL_SECTIONS[name] = parser      # parser(node: YNode, ctx: ParseContext) -> Any
     EFFECT_PARSERS[kind] = parser          # parser(node: YNode, ctx: ParseContext) -> dict | None
     TRIGGER_PARSERS[kind] = parser         # parser(node: YNode, ctx: ParseContext) -> Trigger | None
+    DOCUMENT_CHECKS.append(check)          # check(root: YNode, ctx: ParseContext) -> None
 
-or with ``register_section`` / ``register_effect`` / ``register_trigger``.  ``node`` is the
-located YAML value (``node.line``, ``node.path`` is the field path, ``node.entries`` /
-``node.items`` / ``node.value``); ``ctx`` gives the grid (``ctx.grid``), places
+or with ``register_section`` / ``register_effect`` / ``register_trigger`` / ``register_check``.
+``node`` is the located YAML value (``node.line``, ``node.path`` is the field path,
+``node.entries`` / ``node.items`` / ``node.value``); ``ctx`` gives the grid (``ctx.grid``), places
 (``ctx.place(name)``), factions, the sections parsed so far, typed readers that report faults
 (``ctx.string``, ``ctx.number``, ``ctx.location`` ...) and the error collector (``ctx.error``).
 A section parser runs only when its key is present, after all built-in sections except events
 and victory (so effect parsers can look at ``ctx.extra``); its result is stored in
 ``Scenario.extra[name]``.  An effect parser gets the value under the effect's key and returns
-the ``Effect.data`` dict (``None`` after reporting a fault).  Register from a module that
-``game.scenario.extensions.load_all()`` imports: the loader calls it once, if it exists.
+the ``Effect.data`` dict (``None`` after reporting a fault).  A document check runs once per
+file, right after the registered sections (whether or not the file has them), and reports
+through ``ctx.error``: for rules that span sections, such as a key that is meaningless without
+a section the file lacks.  Register from a module that ``game.scenario.extensions.load_all()``
+imports: the loader calls it once, if it exists.
 """
 from __future__ import annotations
 
@@ -54,16 +58,19 @@ from game.scenario.yamlnodes import (
 __all__ = [
     "load_scenario", "load_scenario_text", "scenario_problems", "ParseContext", "Location",
     "TOP_LEVEL_SECTIONS", "EFFECT_PARSERS", "TRIGGER_PARSERS",
-    "register_section", "register_effect", "register_trigger", "YNode",
+    "DOCUMENT_CHECKS", "register_section", "register_effect", "register_trigger",
+    "register_check", "YNode",
 ]
 
 SectionParser = Callable[[YNode, "ParseContext"], Any]
 EffectParser = Callable[[YNode, "ParseContext"], "dict[str, Any] | None"]
 TriggerParser = Callable[[YNode, "ParseContext"], "Trigger | None"]
+DocumentCheck = Callable[[YNode, "ParseContext"], None]
 
 TOP_LEVEL_SECTIONS: dict[str, SectionParser] = {}
 EFFECT_PARSERS: dict[str, EffectParser] = {}
 TRIGGER_PARSERS: dict[str, TriggerParser] = {}
+DOCUMENT_CHECKS: list[DocumentCheck] = []
 
 FORMAT_VERSION = 1
 BUILTIN_SECTIONS = (
@@ -111,6 +118,12 @@ def register_effect(kind: str, parser: EffectParser) -> None:
 def register_trigger(kind: str, parser: TriggerParser) -> None:
     """Add an event trigger kind; ``parser(node, ctx)`` returns a Trigger or None on error."""
     TRIGGER_PARSERS[kind] = parser
+
+
+def register_check(check: DocumentCheck) -> None:
+    """Add a whole-file check ``check(root, ctx)``, run after every section has been read."""
+    if check not in DOCUMENT_CHECKS:
+        DOCUMENT_CHECKS.append(check)
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:
@@ -1417,6 +1430,8 @@ def _parse_document(root: YNode, ctx: ParseContext, text: str) -> Scenario | Non
             result = _guarded(parser, root.entries[name], ctx, "section")
             if ctx.failed == before:
                 ctx.extra[name] = result
+    for check in list(DOCUMENT_CHECKS):
+        _guarded(check, root, ctx, "file")
     ids: dict[str, int] = {}
     events = _parse_list(root, ctx, "events", lambda n: _event(n, ctx, ids))
     sudden = _parse_victory(root, ctx)

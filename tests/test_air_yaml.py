@@ -57,7 +57,7 @@ air:
   lines:
     - id: river
       name: The river line
-      points: [[36.05, 40.263], [35.6, 40.263]]
+      points: [[36.05, 40.263], [35.68, 40.263]]
       west: vks
       east: coalition
   tension:
@@ -164,7 +164,7 @@ def test_line_events_and_tension_triggers_from_yaml():
      "    - {id: l, points: [[36.0, 39.9], [36.0, 40.5]], west: vks, east: coalition}\n",
      "ambiguous"),
     ("    - {id: vks, name: VKS}\n    - {id: coalition, sponsor_of: [sdf]}\n  lines:\n"
-     "    - {id: l, points: [[36.0, 39.9], [35.6, 39.9]], west: vkz, east: coalition}\n",
+     "    - {id: l, points: [[36.0, 39.9], [35.68, 39.9]], west: vkz, east: coalition}\n",
      "unknown air wing 'vkz' (did you mean 'vks'?)"),
     ("    - {id: vks, name: VKS, sortie: 3}\n", "unknown key 'sortie'"),
     ("    - {id: vks, name: VKS, range_km: 100}\n", "range_km needs a base:"),
@@ -233,6 +233,38 @@ def test_a_bad_wing_does_not_hide_a_reference_to_a_wing_never_defined():
 def test_a_bad_line_is_reported_once_not_at_every_event_naming_it():
     got = problems(AIR_NS.replace("      name: The river line\n", "      name: The river line\n      depth_km: 0\n"))
     assert len(got) == 1 and "air.lines[0].depth_km: 0 is out of range" in got[0], got
+
+
+RIVER = "points: [[36.05, 40.263], [35.68, 40.263]]"
+
+
+@pytest.mark.parametrize("points, field, hint", [
+    # [column, row] hexes written as a plain list: read as lat/lon, they land near 0 N 4 E
+    ("[[4, 0], [5, 7]]", "air.lines[0].points[0]", True),
+    # a typo in one latitude: the line's end is 40 km south of an 8-row map
+    ("[[36.05, 40.263], [35.68, 40.263], [35.3, 40.263]]", "air.lines[0].points[2]", False),
+    # swapped lat/lon
+    ("[[40.263, 36.05], [40.263, 35.68]]", "air.lines[0].points[0]", False),
+])
+def test_line_points_far_off_the_map_are_an_error(points, field, hint):
+    assert RIVER in AIR_NS
+    got = problems(AIR_NS.replace(RIVER, f"points: {points}"))
+    assert len(got) == 1, got
+    assert re.match(rf"air_tiny\.yaml:\d+ {re.escape(field)}: point \[[-\d., ]+\] is off the map "
+                    r"\(more than 2 hexes past its edge; the map spans latitude 35\.\d+\.\.36\.000, "
+                    r"longitude 40\.000\.\.40\.\d+\)", got[0]), got
+    assert ("points: {hexes:" in got[0]) == hint
+
+
+def test_line_points_may_run_a_little_past_the_edge_and_effects_are_checked_too():
+    # one or two hexes past the edge is fine (a line drawn through to the border)...
+    s = load(AIR_NS.replace(RIVER, "points: [[36.08, 40.263], [35.68, 40.263]]"))
+    assert s.extra["air"].lines[0].points[0] == (36.08, 40.263)
+    # ...and the points of a redraw effect are held to the same rule
+    bad = AIR_NS.replace("line: river, action: suspend", "line: river, action: redraw, points: [[1, 2], [3, 4]]")
+    got = problems(bad)
+    assert len(got) == 1 and re.match(r"air_tiny\.yaml:\d+ events\[0\]\.effects\[0\]\.lines\.points\[0\]: "
+                                      r"point \[1, 2\] is off the map", got[0]), got
 
 
 def play_campaign(s, seed: int, air_chance: float = 0.5):

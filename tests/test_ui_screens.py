@@ -60,7 +60,7 @@ air:
     - {id: vks, name: VKS, base: {place: Westbase}, sorties: 3}
     - {id: coalition, name: Coalition, sponsor_of: [sdf], base: {place: Eastbase}, sorties: 3}
   lines:
-    - {id: river, name: River line, points: [[36.05, 40.263], [35.6, 40.263]], west: vks, east: coalition}
+    - {id: river, name: River line, points: [[36.05, 40.263], [35.68, 40.263]], west: vks, east: coalition}
   tension:
     pairs: [[vks, coalition]]
     start: 10

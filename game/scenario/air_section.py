@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from game.hexgrid import axial_to_offset
 from game.scenario.model import Effect
 
 if TYPE_CHECKING:  # the loader imports us through extensions.load_all(); avoid a cycle
@@ -150,6 +151,7 @@ class AirSpec:
 # --- parsing ---------------------------------------------------------------------------------
 
 BIG = 1e6
+LINE_MARGIN_HEXES = 2      # how far past the map's edge a line's [lat, lon] point may lie
 
 
 def _lazy_loader():
@@ -369,7 +371,38 @@ def _line_points(node: "YNode", ctx: "ParseContext") -> tuple[tuple[float, float
         g = ctx.grid
         return tuple(g.km_to_latlon(*map(float, ctx.centres[c])) for c in cells)  # type: ignore[index]
     pts = ctx.points(node, 2)
-    return None if pts is None else tuple(pts)
+    if pts is None or _point_off_map(node, ctx, pts):
+        return None
+    return tuple(pts)
+
+
+def _point_off_map(node: "YNode", ctx: "ParseContext", pts: list[tuple[float, float]]) -> bool:
+    """Report the first [lat, lon] point more than LINE_MARGIN_HEXES hexes past the map's edge.
+
+    A line may run a little past the edge (so it cuts cleanly through the border hexes), but a
+    point farther out is a mistake: most often [column, row] hexes written as a plain list,
+    which is read as latitude/longitude and lands on the far side of the world.
+    """
+    g = ctx.grid
+    if g is None:
+        return False
+    m = LINE_MARGIN_HEXES
+    for item, (lat, lon) in zip(node.items, pts):
+        col, row = axial_to_offset(g.hex_at_latlon(lat, lon))
+        if -m <= col < g.width + m and -m <= row < g.height + m:
+            continue
+        xs, ys = ctx.centres[:, 0], ctx.centres[:, 1]
+        north, west = g.km_to_latlon(float(xs.min()), float(ys.min()))
+        south, east = g.km_to_latlon(float(xs.max()), float(ys.max()))
+        text = ", ".join(x.text for x in item.items)          # as written in the file
+        hint = ""
+        if all(float(v).is_integer() for v in (lat, lon)) and 0 <= lat < g.width and 0 <= lon < g.height:
+            hint = "; for hex centres write points: {hexes: [[column, row], ...]}"
+        ctx.error(item, f"point [{text}] is off the map (more than {m} hexes past its edge; "
+                        f"the map spans latitude {south:.3f}..{north:.3f}, "
+                        f"longitude {west:.3f}..{east:.3f}){hint}")
+        return True
+    return False
 
 
 def _sides(m: "YNode", ctx: "ParseContext", pts: tuple[tuple[float, float], ...] | None,

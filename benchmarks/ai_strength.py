@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from game.simulate import GameSpec, Progress, freeze, run_games, wilson  # noqa: E402
 
 DEFAULT_SCENARIO = ROOT / "scenarios" / "deir_ez_zor_2017.yaml"
+ALL_FACTIONS: list[str] = []          # every faction of the scenario (seats may be a subset)
 OUT_DIR = ROOT / "benchmarks" / "results"
 
 
@@ -41,7 +42,7 @@ def _specs(fids: list[str], seeds: list[int], seat_agent: str, others: str, turn
     i = start
     for f in fids:
         for s in seeds:
-            agents = {g: others for g in fids}
+            agents = {g: others for g in ALL_FACTIONS}
             agents[f] = seat_agent
             out.append((f, s, GameSpec(i, s, agents, turns, False)))
             i += 1
@@ -236,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--random-games", type=int, default=20, help="games per faction, normal vs random (0 = skip)")
     ap.add_argument("--pairs", type=int, default=10, help="paired games per faction, hard vs normal (0 = skip)")
     ap.add_argument("--hard-turns", type=int, default=None, help="cut hard-vs-normal games after this many turns")
+    ap.add_argument("--factions", default="", help="comma-separated seats to test (default: every faction)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=str(OUT_DIR))
     args = ap.parse_args(argv)
@@ -243,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     path, digest = freeze(args.scenario)       # the same scenario and code for every game
     scn = load_scenario(path)
     fids = [f.id for f in scn.factions]
+    ALL_FACTIONS[:] = fids
+    if args.factions:
+        fids = [f for f in fids if f in args.factions.split(",")]
     t0 = time.perf_counter()
     doc: dict = {"scenario": scn.meta.id, "scenario_path": os.path.relpath(args.scenario, ROOT),
                  "scenario_sha256": digest,

@@ -204,13 +204,15 @@ def test_agents_do_not_peek_through_fog():
 
 def test_search_dice_are_stratified_and_never_the_games_own():
     from game.ai.hard import StratifiedDice
-    d = StratifiedDice(0)
+    d, m = StratifiedDice(0), StratifiedDice(1)
     faces = [d.randint(1, 6) for _ in range(12)]
+    mirror = [m.randint(1, 6) for _ in range(12)]
     assert sorted(faces[:6]) == [1, 2, 3, 4, 5, 6] and faces[:6] == faces[6:]
-    d3 = StratifiedDice(3)
-    assert [d3.randint(1, 6) for _ in range(3)] == list(StratifiedDice.FACES[3:6])
-    qs = [d.random() for _ in range(7)]
-    assert abs(sum(qs) / 7 - 0.5) < 1e-9 and all(0 < q < 1 for q in qs)
+    assert all(a + b == 7 for a, b in zip(faces, mirror))          # antithetic: luck averages out
+    d2 = StratifiedDice(2)
+    assert [d2.randint(1, 6) for _ in range(3)] == list(StratifiedDice.FACES[1:4])
+    qs = [d.random() for _ in range(7)] + [m.random() for _ in range(7)]
+    assert abs(sum(qs) / 14 - 0.5) < 1e-9 and all(0 < q < 1 for q in qs)
     # the hard agent's search must not consume or depend on the real game's dice
     s = _random_tiny(3)
     state = engine.new_game(s, 9)

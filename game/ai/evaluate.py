@@ -179,6 +179,8 @@ def goal_scale(state: GameState, fid: str) -> float:
 
 SUDDEN_DEATH_VALUE = 1.0        # goal units: winning (or losing) the game outright
 DENY_WEIGHT = 0.5               # share of an enemy's points an objective is worth to keep from it
+PROGRESS_WEIGHT = 0.4           # evaluation: share of an objective's worth for being on the way to it
+PROGRESS_DISCOUNT = 0.8         # ... per turn of travel the nearest unit still needs
 
 
 def objective_values(state: GameState, fid: str, rounds: float | None = None) -> np.ndarray:
@@ -392,8 +394,9 @@ def _objective_threat(state: GameState, fid: str, sd: StaticData, others: list[U
 
 def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
     """How good ``state`` is for ``fid``, in goal units: points banked, points the objectives it
-    holds should still bring (discounted by how exposed they are), and strength in the field
-    against its enemies'.  Used to compare the ends of simulated turns, so it must be cheap."""
+    holds should still bring (discounted by how exposed they are), part of what the objectives
+    still to take are worth (discounted by how far its nearest unit is), and strength in the
+    field against its enemies'.  Used to compare the ends of simulated turns, so it is cheap."""
     fi = state.faction_index(fid)
     sc = goal_scale(state, fid)
     if state.terminal:
@@ -402,6 +405,15 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
     sit = situation(state, fid, step_weight)
     R = remaining_rounds(state)
     vals = sit.values
+    sd = sit.sd
+    movers = [u for u in state.units.values() if u.faction == fid and not u.static and u.steps > 0]
+    if movers:
+        cells = np.array([u.cell for u in movers], dtype=np.int64)
+        mps = np.array([max(1.0, state.utype(u).movement) for u in movers])
+        # turns the nearest own unit needs to reach each target
+        reach_turns = (sd.obj_dist[:, cells] / mps[None, :]).min(axis=1)
+    else:
+        reach_turns = np.full(len(vals), np.inf)
     future = 0.0
     for i, v in enumerate(vals):
         if v <= 0:
@@ -411,13 +423,10 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
         if owner == fi:
             keep = 0.9 if guarded else 1.0 - 0.6 * sit.threat[i]
             future += v * keep
-        elif capturable(state, int(sit.sd.obj_cells[i]), fid):
-            # still to take: worth a little if our units stand next to it
-            d = _nearest_own(state, fid, sit.sd, int(sit.sd.obj_cells[i]))
-            if d <= 1:
-                future += 0.25 * v
-            elif d <= 3:
-                future += 0.08 * v
+        elif capturable(state, int(sd.obj_cells[i]), fid) and np.isfinite(reach_turns[i]):
+            # still to take: worth part of its value, less the farther our nearest unit is
+            t = float(reach_turns[i])
+            future += PROGRESS_WEIGHT * v * max(0.0, (R - t) / R) * PROGRESS_DISCOUNT ** t
     own = enemy = 0.0
     for u in state.units.values():
         if u.faction == fid:
@@ -427,16 +436,6 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
             enemy += u.steps
     material = sit.sv * own - sit.sv_enemy * 0.8 * enemy
     return state.vp[fi] / sc + future + material * min(1.0, R / 3.0)
-
-
-def _nearest_own(state: GameState, fid: str, sd: StaticData, cell: int) -> int:
-    best = 10 ** 6
-    for u in state.units.values():
-        if u.faction == fid:
-            d = hex_dist(sd, cell, u.cell)
-            if d < best:
-                best = d
-    return best
 
 
 def seat_score(state: GameState, fid: str) -> float:

@@ -10,8 +10,8 @@ weightings are tried too.  Every candidate is played on the same few dice sequen
 random numbers, so the comparison is paired) and the best one is then played for real,
 reacting to the real dice and to enemies that show up, one action at a time.
 
-Simulated dice are stratified (``StratifiedDice``): each sample walks the die faces in a fixed
-cycle from its own phase, so plans are compared on typical fortune rather than one draw.
+Simulated dice are stratified in antithetic pairs (``StratifiedDice``): a sample and its mirror
+see opposite fortune, so plans are compared on balanced luck rather than on one draw.
 
 The number of candidates and samples is fixed, so the agent is deterministic given its seed;
 the time budget (CPU time of the searching thread, so a busy machine does not change the
@@ -34,31 +34,35 @@ from game.rules import visibility
 from game.state import GameState
 
 DEFAULT_BUDGET = 2.5           # seconds of search per faction turn (safety cap)
+OPTION_KINDS = ("repair", "race", "bold", "careful")
 
 
 class StratifiedDice(random.Random):
-    """The dice of a simulated round: every die roll walks a fixed cycle through the faces and
-    every chance draw through evenly spaced quantiles, starting at ``phase``.  Rollouts then show
-    typical fortune instead of one lucky or unlucky draw, so comparing plans measures the plans
-    (samples with different phases cover the rest of the table)."""
+    """The dice of a simulated round, in antithetic pairs: sample ``2k`` rolls a fixed cycle of
+    die faces starting at phase ``k``, sample ``2k+1`` rolls the mirror faces (7 - die), and
+    chance draws do the same with quantiles (q and 1 - q).  Every pair of samples therefore sees
+    fortune that averages out exactly, so comparing plans measures the plans, not the luck."""
 
-    FACES = (4, 3, 5, 2, 6, 1)
-    QUANTILES = (0.5, 0.25, 0.75, 0.125, 0.875, 0.375, 0.625)
+    FACES = (4, 2, 6, 3, 5, 1)
+    QUANTILES = (0.5, 0.2, 0.8, 0.35, 0.65, 0.05, 0.95)
 
-    def __init__(self, phase: int = 0):
-        super().__init__(phase)
-        self._d = phase
-        self._q = phase
+    def __init__(self, sample: int = 0):
+        super().__init__(sample)
+        self._mirror = sample % 2 == 1
+        self._d = sample // 2
+        self._q = sample // 2
 
     def randint(self, a: int, b: int) -> int:
         if (a, b) == (1, 6):
+            face = self.FACES[self._d % 6]
             self._d += 1
-            return self.FACES[(self._d - 1) % 6]
+            return 7 - face if self._mirror else face
         return super().randint(a, b)
 
     def random(self) -> float:
+        q = self.QUANTILES[self._q % len(self.QUANTILES)]
         self._q += 1
-        return self.QUANTILES[(self._q - 1) % len(self.QUANTILES)]
+        return 1.0 - q if self._mirror else q
 
 
 @dataclass
@@ -87,9 +91,12 @@ class HardAgent:
 
     name = "hard"
 
-    def __init__(self, seed: int = 0, samples: int = 3, repairs: int = 2, races: int = 2,
-                 budget: float = DEFAULT_BUDGET, params: Params | None = None, fog: bool = True):
+    def __init__(self, seed: int = 0, samples: int = 4, repairs: int = 2, races: int = 2,
+                 budget: float = DEFAULT_BUDGET, params: Params | None = None, fog: bool = True,
+                 kinds: tuple[str, ...] = OPTION_KINDS):
+        """``kinds``: which alternatives to the base plan the search tries (see OPTION_KINDS)."""
         self.seed = seed
+        self.kinds = kinds
         self.races = races
         self.rng = random.Random(seed)
         self.samples = samples
@@ -120,10 +127,9 @@ class HardAgent:
         fid = state.active_faction
         cpu0, wall0 = time.thread_time(), time.perf_counter()
         root = visibility.observation(state, fid) if self.fog else state.clone()
-        dice = [(6 * s) // self.samples for s in range(self.samples)]     # phases of the dice cycle
+        dice = list(range(self.samples))          # antithetic pairs of stratified dice
         seed = self.rng.randrange(1 << 30)
         shared: dict = {}                       # movement searches etc., common to all rollouts
-        self.exec.shared = shared
         capped = False
 
         def out_of_time() -> bool:
@@ -157,7 +163,7 @@ class HardAgent:
         run(base)
         best = base
         # repair what the replies punished, compounding improvements
-        for _ in range(self.repairs):
+        for _ in range(self.repairs if "repair" in self.kinds else 0):
             fix = _repair(best)
             if fix is None or any(o.bias == fix.bias and o.params == fix.params for o in options):
                 break
@@ -169,7 +175,7 @@ class HardAgent:
             else:
                 break
         # race for the objectives others are closest to taking, one at a time
-        for i in contested(root, fid)[:self.races]:
+        for i in (contested(root, fid)[:self.races] if "race" in self.kinds else ()):
             opt = Option(best.params, best.bias.merged(Bias(race=((i, 2.5),))), f"race {i}")
             options.append(opt)
             if not run(opt):
@@ -177,6 +183,8 @@ class HardAgent:
         # and bolder / more careful weightings of the best plan so far
         for label, params in (("bold", replace(self.base, aggression=1.4, caution=0.75, hunt=0.2)),
                               ("careful", replace(self.base, aggression=0.8, caution=1.4, garrison=1.4))):
+            if label not in self.kinds:
+                continue
             opt = Option(params, best.bias, label)
             options.append(opt)
             if not run(opt):

@@ -199,6 +199,10 @@ class _Ctx:
         self.p = agent.params
         self._caution = dict(agent.bias.caution)
         self._tension = round(air_support.tension_now(view, sit.fid))
+        # everything global the position terms read (all known enemies, supply lines, objective
+        # values): cached terms are reused only in the same context
+        self._context = hash((self.mem.sit_cache.get("slow", (None,))[0], sit.supply_ok.tobytes(),
+                              sit.values.tobytes(), sit.obj_owner.tobytes()))
         self.view = view
         self.sit = sit
         self.fid = sit.fid
@@ -328,7 +332,7 @@ class _Ctx:
         """Position terms of ``u`` over its reachable hexes that depend only on the enemies
         and the map (cached): cells, decay matrix, trip cost matrix, fixed score, floor."""
         key = (u.steps, u.oos_turns, u.in_supply, self.reach_key.get(u.id), self.mem.key, self.p,
-               self._caution.get(u.id, 1.0), self._tension)
+               self._caution.get(u.id, 1.0), self._tension, self._context)
         terms_cache = self.agent.shared.setdefault("terms", {})
         hit = terms_cache.get(key)
         if hit is not None:

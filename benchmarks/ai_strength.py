@@ -170,9 +170,11 @@ def markdown(doc: dict) -> str:
               "in tension against the scenario's incident thresholds), and plays the best; ends the turn when "
               "nothing is worth doing. Values are in shares of the faction's VP goal (`game/ai/evaluate.py`).",
               "* `hard` (`game/ai/hard.py`) - before each turn, simulates its turn with the normal policy and every "
-              "other faction's reply (normal policy) up to its next turn on its own view and its own dice, then "
-              "repairs the plan where the replies hurt (guard objectives that were retaken, shield mauled units) "
-              "and tries bolder/more careful weightings; the best option on paired dice samples is played for real.",
+              "other faction's replies (normal policy) for three scoring rounds on its own view and its own dice, "
+              "judged by its own points (not the points it keeps from others); then repairs the plan where the "
+              "replies hurt (guard objectives that were retaken, shield mauled units), races for contested "
+              "objectives and tries bolder/more careful/more pressing weightings; the best option on paired dice "
+              "samples is played for real.",
               "",
               "## Definitions", "",
               "* **normal beats random** (per game, paired): for a faction F and a seed, F is played by `normal` "

@@ -219,3 +219,32 @@ def test_search_dice_are_stratified_and_never_the_games_own():
     before = state.rng.getstate()
     HardAgent(1).choose(state)
     assert state.rng.getstate() == before
+
+
+def test_search_rollouts_play_the_rounds_asked():
+    """The hard agent judges a plan after several scoring rounds, not at the next turn."""
+    from game.ai.hard import rollout
+    for rounds in (1, 3):
+        s = _random_tiny(4)
+        state = engine.new_game(s, 2)
+        fid, start = state.active_faction, state.turn
+        sim = state.clone()
+        me = NormalAgent(seed=1, fog=False, guard=False)
+        rollout(sim, fid, me, seed=0, rounds=rounds)
+        assert sim.terminal or (sim.turn == start + rounds and sim.active_faction == fid)
+        assert state.turn == start                      # the real game is untouched
+
+
+def test_hard_judges_plans_by_its_own_points_only():
+    """With deny_weight 0 an objective only an enemy can score is worth nothing to the judge,
+    while the normal policy's values still count points kept from that enemy."""
+    from pathlib import Path
+    from game.ai.evaluate import objective_values
+    from game.scenario.loader import load_scenario
+    scn = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "deir_ez_zor_2017.yaml")
+    state = engine.new_game(scn, 1)
+    i = next(k for k, o in enumerate(scn.objectives) if o.factions and "sdf" not in o.factions
+             and "isil" in o.factions)
+    assert objective_values(state, "sdf")[i] > 0
+    assert objective_values(state, "sdf", deny_weight=0.0)[i] == 0
+    assert HardAgent().judge["deny_weight"] == 0.0

@@ -183,7 +183,8 @@ PROGRESS_WEIGHT = 0.4           # evaluation: share of an objective's worth for 
 PROGRESS_DISCOUNT = 0.8         # ... per turn of travel the nearest unit still needs
 
 
-def objective_values(state: GameState, fid: str, rounds: float | None = None) -> np.ndarray:
+def objective_values(state: GameState, fid: str, rounds: float | None = None,
+                     deny_weight: float = DENY_WEIGHT) -> np.ndarray:
     """Goal units ``fid`` gains by holding each target: an objective's points from now to the end
     (plus half what it would be worth to an enemy that scores it);
     a sudden-death hex, a share of winning outright (its own condition) or of not losing (a
@@ -202,7 +203,7 @@ def objective_values(state: GameState, fid: str, rounds: float | None = None) ->
         # holding it also keeps it from enemies who would score it (the winner is decided on
         # shares of goals, so a point denied to a rival counts about as a point gained)
         deny = max((worth / g for e, g in enemies if not o.factions or e in o.factions), default=0.0)
-        out[i] += DENY_WEIGHT * deny
+        out[i] += deny_weight * deny
     if sd.sd_targets:
         fi = state.faction_index(fid)
         for j, (k, cell) in enumerate(sd.sd_targets):
@@ -392,7 +393,8 @@ def _objective_threat(state: GameState, fid: str, sd: StaticData, others: list[U
 
 # --- whole-position evaluation (search) --------------------------------------------------------
 
-def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
+def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: float | None = None,
+             material_weight: float = 1.0) -> float:
     """How good ``state`` is for ``fid``, in goal units: points banked, points the objectives it
     holds should still bring (discounted by how exposed they are), part of what the objectives
     still to take are worth (discounted by how far its nearest unit is), and strength in the
@@ -404,7 +406,7 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
         return base + (1.0 if state.winner == fid else 0.0)
     sit = situation(state, fid, step_weight)
     R = remaining_rounds(state)
-    vals = sit.values
+    vals = sit.values if deny_weight is None else objective_values(state, fid, deny_weight=deny_weight)
     sd = sit.sd
     movers = [u for u in state.units.values() if u.faction == fid and not u.static and u.steps > 0]
     if movers:
@@ -435,7 +437,7 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3) -> float:
         elif state.at_war(u.faction, fid):
             enemy += u.steps
     material = sit.sv * own - sit.sv_enemy * 0.8 * enemy
-    return state.vp[fi] / sc + future + material * min(1.0, R / 3.0)
+    return state.vp[fi] / sc + future + material_weight * material * min(1.0, R / 3.0)
 
 
 def seat_score(state: GameState, fid: str) -> float:

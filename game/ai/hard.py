@@ -2,13 +2,19 @@
 
 At the start of its faction turn it takes its fog-of-war view, draws its own dice (it never
 peeks at the game's RNG) and simulates: its whole turn played by the normal policy, then every
-other faction's reply with the normal policy, up to its own next turn (one scoring round); the
-end is scored with ``game.ai.evaluate.evaluate``.  Then it *repairs* the plan where the
-simulated replies hurt: objectives the enemy took back get a stronger guard, units the enemy
-mauled are kept safer (a ``Bias`` on the normal agent's scoring), and bolder / more careful
-weightings are tried too.  Every candidate is played on the same few dice sequences (common
-random numbers, so the comparison is paired) and the best one is then played for real,
-reacting to the real dice and to enemies that show up, one action at a time.
+other faction's reply with the normal policy, and so on for three scoring rounds; the end is
+judged with ``game.ai.evaluate.evaluate`` counting only the agent's own points (the measure the
+winner is ranked by), not the points it keeps from others.  Then it *repairs* the plan where
+the simulated replies hurt: objectives the enemy took back get a stronger guard, units the
+enemy mauled are kept safer (a ``Bias`` on the normal agent's scoring); it races for the
+objectives others are about as close to, and tries bolder, more careful and more pressing
+weightings.  Every candidate is played on the same dice samples (common random numbers, so
+the comparison is paired) and the best one is then played for real, reacting to the real dice
+and to enemies that show up, one action at a time.
+
+Why three rounds: with one, a plan that takes an objective two turns later and a plan that
+only avoids a fight this turn look alike, and the search preferred caution (it lost to the
+plain normal agent); see benchmarks/results/ai_strength.md.
 
 Simulated dice are stratified in antithetic pairs (``StratifiedDice``): a sample and its mirror
 see opposite fortune, so plans are compared on balanced luck rather than on one draw.
@@ -34,7 +40,7 @@ from game.rules import visibility
 from game.state import GameState
 
 DEFAULT_BUDGET = 2.5           # seconds of search per faction turn (safety cap)
-OPTION_KINDS = ("repair", "race", "bold", "careful")
+OPTION_KINDS = ("repair", "race", "bold", "careful", "press")
 
 
 class StratifiedDice(random.Random):
@@ -91,11 +97,17 @@ class HardAgent:
 
     name = "hard"
 
-    def __init__(self, seed: int = 0, samples: int = 4, repairs: int = 2, races: int = 2,
+    def __init__(self, seed: int = 0, samples: int = 2, repairs: int = 2, races: int = 2,
                  budget: float = DEFAULT_BUDGET, params: Params | None = None, fog: bool = True,
-                 kinds: tuple[str, ...] = OPTION_KINDS):
-        """``kinds``: which alternatives to the base plan the search tries (see OPTION_KINDS)."""
+                 kinds: tuple[str, ...] = OPTION_KINDS, rounds: int = 3,
+                 deny_weight: float | None = 0.0, material_weight: float = 1.0):
+        """``kinds``: which alternatives to the base plan the search tries (see OPTION_KINDS);
+        ``rounds``: how many scoring rounds each rollout plays before it is judged;
+        ``deny_weight``/``material_weight``: how the judge (``evaluate``) counts points kept
+        from enemies and strength in the field (None: as the normal policy does)."""
         self.seed = seed
+        self.rounds = rounds
+        self.judge = dict(deny_weight=deny_weight, material_weight=material_weight)
         self.kinds = kinds
         self.races = races
         self.rng = random.Random(seed)
@@ -148,7 +160,7 @@ class HardAgent:
                 me = NormalAgent(seed=seed + s, params=opt.params, fog=False, guard=False, shared=shared)
                 me.assign = dict(self.exec.assign)
                 me.bias = opt.bias
-                value, lessons = rollout(sim, fid, me, seed=dseed, shared=shared)
+                value, lessons = rollout(sim, fid, me, seed=dseed, shared=shared, rounds=self.rounds, judge=self.judge)
                 self.stats["rollouts"] += 1
                 opt.total += value
                 opt.n += 1
@@ -182,7 +194,8 @@ class HardAgent:
                 break
         # and bolder / more careful weightings of the best plan so far
         for label, params in (("bold", replace(self.base, aggression=1.4, caution=0.75, hunt=0.2)),
-                              ("careful", replace(self.base, aggression=0.8, caution=1.4, garrison=1.4))):
+                              ("careful", replace(self.base, aggression=0.8, caution=1.4, garrison=1.4)),
+                              ("press", replace(self.base, aggression=1.3, p_attacked=0.5))):
             if label not in self.kinds:
                 continue
             opt = Option(params, best.bias, label)
@@ -235,10 +248,11 @@ def _repair(opt: Option) -> Option | None:
 
 
 def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: int = 600,
-            shared: dict | None = None) -> tuple[float, Lessons]:
-    """Play ``fid``'s turn with ``me`` and everyone else's with the normal policy (each on its own
-    fog-of-war view of the simulation) until ``fid`` is to move again (or the game ends): the
-    value of the end for ``fid``, and the lessons."""
+            shared: dict | None = None, rounds: int = 1, judge: dict | None = None) -> tuple[float, Lessons]:
+    """Play ``fid``'s turns with ``me`` and everyone else's with the normal policy (each on its own
+    fog-of-war view of the simulation) for ``rounds`` scoring rounds, until ``fid`` is to move
+    again (or the game ends): the value of the end for ``fid`` (``evaluate`` with ``judge``'s
+    weights), and the lessons (what the others took back after our first turn)."""
     others: dict[str, NormalAgent] = {}
     start_turn = sim.turn
     fi = sim.faction_index(fid)
@@ -246,9 +260,9 @@ def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: i
     n = 0
     while not sim.terminal:
         active = sim.active_faction
-        if active == fid and sim.turn > start_turn:
+        if active == fid and sim.turn >= start_turn + rounds:
             break
-        if active != fid and after_mine is None:
+        if active != fid and after_mine is None and sim.turn == start_turn:
             after_mine = (_owners(sim), {u.id: u.steps for u in sim.units.values() if u.faction == fid})
         agent = me if active == fid else others.setdefault(
             active, NormalAgent(seed=seed + len(others) + 1, fog=True, guard=False, shared=shared))
@@ -259,7 +273,7 @@ def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: i
         except IllegalAction:
             engine.apply(sim, EndTurn())
         n += 1
-        if n >= max_actions:
+        if n >= max_actions * rounds:
             break
     lessons = Lessons()
     if after_mine is not None:
@@ -273,7 +287,7 @@ def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: i
             left = u.steps if u is not None else 0
             if left < k:
                 lessons.hurt[uid] = float(k - left)
-    return evaluate(sim, fid), lessons
+    return evaluate(sim, fid, **(judge or {})), lessons
 
 
 def _owners(state: GameState) -> list[int]:

@@ -248,23 +248,3 @@ def test_hard_judges_plans_by_its_own_points_only():
     assert objective_values(state, "sdf")[i] > 0
     assert objective_values(state, "sdf", deny_weight=0.0)[i] == 0
     assert HardAgent().judge["deny_weight"] == 0.0
-
-
-def test_a_race_bias_presses_an_assault_on_an_enemy_held_objective():
-    """The hard agent's race options must also steer towards objectives an enemy garrisons."""
-    from game.ai.normal import Bias
-
-    def first_move(bias):
-        s = make(width=14, height=8, units=[("r1", "inf", "red", 7, 4), ("b1", "inf", "blue", 2, 4),
-                                            ("b2", "inf", "blue", 12, 4)],
-                 objectives=[("West", 2, 4, 2, 6), ("East", 12, 4, 1, 3)], goals={"red": 20, "blue": 20})
-        agent = NormalAgent(0)
-        agent.bias = bias
-        a = agent.choose(engine.new_game(s, 1))
-        assert isinstance(a, Move)
-        return s.grid.distance(a.path[-1], cell(s, 2, 4)), s.grid.distance(a.path[-1], cell(s, 12, 4))
-
-    west, east = first_move(Bias())
-    assert west < east                                   # the richer town first
-    west, east = first_move(Bias(race=((1, 4.0),)))
-    assert east < west                                   # pressed: the other one

@@ -272,7 +272,7 @@ class _Ctx:
                 continue
             if holder is not None and not view.friendly(holder, self.fid):
                 if view.at_war(holder, self.fid):
-                    need[i] = race.get(i, 1.0)                        # an assault the plan presses
+                    need[i] = 1.0
                     dfn = sum(combat.strength(view, d, view.utype(d).defence)
                               for d in combat.defenders_at(view, cell, self.fid))
                     required[i] = max(1.0, 2.0 * dfn * self.t.defence[cell] / 4.0)
@@ -504,9 +504,8 @@ class _Ctx:
     def _hex_value(self, cell: int) -> float:
         sit = self.sit
         v = 0.01 * sit.sv
-        race = dict(self.agent.bias.race)
         for i in self.obj_cell_idx.get(cell, ()):
-            v += sit.values[i] * race.get(i, 1.0)
+            v += sit.values[i]
         if cell in self.enemy_src:
             v += 1.5 * sit.sv
         return v

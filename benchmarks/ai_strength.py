@@ -170,7 +170,8 @@ def markdown(doc: dict) -> str:
               "in tension against the scenario's incident thresholds), and plays the best; ends the turn when "
               "nothing is worth doing. Values are in shares of the faction's VP goal (`game/ai/evaluate.py`).",
               "* `hard` (`game/ai/hard.py`) - before each turn, simulates its turn with the normal policy and every "
-              "other faction's replies (normal policy) for three scoring rounds on its own view and its own dice, "
+              "other faction's replies (normal policy) for three scoring rounds on its own view (plus the enemies "
+              "it saw in the last three turns, where it last saw them) and its own dice, "
               "judged by its own points (not the points it keeps from others); then repairs the plan where the "
               "replies hurt (guard objectives that were retaken, shield mauled units), races for contested "
               "objectives and tries bolder/more careful/more pressing weightings; the best option on paired dice "

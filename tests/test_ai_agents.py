@@ -248,3 +248,25 @@ def test_hard_judges_plans_by_its_own_points_only():
     assert objective_values(state, "sdf")[i] > 0
     assert objective_values(state, "sdf", deny_weight=0.0)[i] == 0
     assert HardAgent().judge["deny_weight"] == 0.0
+
+
+def test_hard_remembers_enemies_that_slipped_out_of_sight():
+    """The search keeps hidden enemies it saw recently where it saw them (it does not plan
+    against an empty desert), and forgets them once it sees their hex empty."""
+    from game.rules import visibility
+    s = make(width=14, height=8, units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 2, 1)],
+             hidden=("blue",))
+    st_ = engine.new_game(s, 1)
+    agent = HardAgent(seed=0)
+    root = agent._remembered(visibility.observation(st_, "red"), "red")
+    assert "b1" in root.units                                   # in sight: seen and recorded
+    st_.units["r1"].cell = cell(s, 1, 7)                        # red looks elsewhere
+    obs = visibility.observation(st_, "red")
+    assert "b1" not in obs.units
+    root = agent._remembered(obs, "red")
+    assert root.units["b1"].cell == cell(s, 2, 1)               # remembered where it was seen
+    st_.units["r1"].cell = cell(s, 1, 1)                        # back next to that hex...
+    st_.units["b1"].cell = cell(s, 12, 6)                       # ...which is now empty
+    root = agent._remembered(visibility.observation(st_, "red"), "red")
+    assert "b1" not in root.units and "b1" not in agent.seen
+    assert HardAgent(seed=0, memory=0)._remembered(obs, "red").units.keys() == obs.units.keys()

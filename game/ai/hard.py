@@ -1,7 +1,10 @@
 """The ``hard`` agent: the normal agent, steered each turn by a search with the forward model.
 
-At the start of its faction turn it takes its fog-of-war view, draws its own dice (it never
-peeks at the game's RNG) and simulates: its whole turn played by the normal policy, then every
+At the start of its faction turn it takes its fog-of-war view - with the enemy units it saw in
+the last three turns put back where it last saw them, unless it can see that hex is empty now
+(what a player remembers, so the simulated replies include hidden units that slipped out of
+sight) - draws its own dice (it never peeks at the game's RNG)
+and simulates: its whole turn played by the normal policy, then every
 other faction's reply with the normal policy, and so on for three scoring rounds; the end is
 judged with ``game.ai.evaluate.evaluate`` counting only the agent's own points (the measure the
 winner is ranked by), not the points it keeps from others.  Then it *repairs* the plan where
@@ -12,9 +15,9 @@ weightings.  Every candidate is played on the same dice samples (common random n
 the comparison is paired) and the best one is then played for real, reacting to the real dice
 and to enemies that show up, one action at a time.
 
-Why three rounds: with one, a plan that takes an objective two turns later and a plan that
-only avoids a fight this turn look alike, and the search preferred caution (it lost to the
-plain normal agent); see benchmarks/results/ai_strength.md.
+Why three rounds: a one-round look-ahead cannot see a capture two turns away, so it favoured
+plans that merely avoid a fight this turn.  What each variant measured against the normal agent
+is recorded in benchmarks/results/ai_experiments.md.
 
 Simulated dice are stratified in antithetic pairs (``StratifiedDice``): a sample and its mirror
 see opposite fortune, so plans are compared on balanced luck rather than on one draw.
@@ -26,6 +29,7 @@ measure, counted in ``stats['capped']``.
 """
 from __future__ import annotations
 
+import copy
 import random
 import time
 from dataclasses import dataclass, field, replace
@@ -100,13 +104,15 @@ class HardAgent:
     def __init__(self, seed: int = 0, samples: int = 2, repairs: int = 2, races: int = 2,
                  budget: float = DEFAULT_BUDGET, params: Params | None = None, fog: bool = True,
                  kinds: tuple[str, ...] = OPTION_KINDS, rounds: int = 3,
-                 deny_weight: float | None = 0.0, material_weight: float = 1.0):
+                 deny_weight: float | None = 0.0, material_weight: float = 1.0, memory: int = 3):
         """``kinds``: which alternatives to the base plan the search tries (see OPTION_KINDS);
         ``rounds``: how many scoring rounds each rollout plays before it is judged;
         ``deny_weight``/``material_weight``: how the judge (``evaluate``) counts points kept
         from enemies and strength in the field (None: as the normal policy does)."""
         self.seed = seed
         self.rounds = rounds
+        self.memory = memory
+        self.seen: dict[str, tuple] = {}     # enemy unit id -> (unit as last seen, turn)
         self.judge = dict(deny_weight=deny_weight, material_weight=material_weight)
         self.kinds = kinds
         self.races = races
@@ -132,13 +138,40 @@ class HardAgent:
         action = self.exec.choose(state)
         return guarded(state, action, self.stats, self.fallback_log)
 
+    # --- what it has seen -----------------------------------------------------------------------
+    def _remembered(self, obs: GameState, fid: str) -> GameState:
+        """The fog-of-war view with the enemies seen in the last ``memory`` turns put back where
+        they were last seen (unless that hex is in sight now and they are not there), so the
+        simulated replies include the units that slipped out of view."""
+        for u in obs.units.values():
+            if not obs.friendly(u.faction, fid):
+                self.seen[u.id] = (copy.copy(u), obs.turn)
+        if not self.memory:
+            return obs
+        limit = obs.scenario.rules.stacking
+        stack: dict[int, int] = {}
+        for u in obs.units.values():
+            stack[u.cell] = stack.get(u.cell, 0) + 1
+        for uid, (u, turn) in list(self.seen.items()):
+            if uid in obs.units:
+                continue
+            if not 0 <= obs.turn - turn <= self.memory or visibility.sees_unit(obs, u, fid):
+                del self.seen[uid]            # too old (or from an undone future), or it would be seen there
+                continue
+            if any(o.cell == u.cell and not obs.friendly(o.faction, u.faction) for o in obs.units.values()) \
+                    or stack.get(u.cell, 0) >= limit:
+                continue
+            obs.units[uid] = copy.copy(u)
+            stack[u.cell] = stack.get(u.cell, 0) + 1
+        return obs
+
     # --- search -------------------------------------------------------------------------------
     def search(self, state: GameState, budget: float) -> Option:
         """The option (weights + bias) whose simulated turn and replies score best for us."""
         self.stats["searches"] += 1
         fid = state.active_faction
         cpu0, wall0 = time.thread_time(), time.perf_counter()
-        root = visibility.observation(state, fid) if self.fog else state.clone()
+        root = self._remembered(visibility.observation(state, fid), fid) if self.fog else state.clone()
         dice = list(range(self.samples))          # antithetic pairs of stratified dice
         seed = self.rng.randrange(1 << 30)
         shared: dict = {}                       # movement searches etc., common to all rollouts

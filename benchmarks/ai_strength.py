@@ -32,17 +32,16 @@ sys.path.insert(0, str(ROOT))
 from game.simulate import GameSpec, Progress, freeze, run_games, wilson  # noqa: E402
 
 DEFAULT_SCENARIO = ROOT / "scenarios" / "deir_ez_zor_2017.yaml"
-ALL_FACTIONS: list[str] = []          # every faction of the scenario (seats may be a subset)
 OUT_DIR = ROOT / "benchmarks" / "results"
 
 
-def _specs(fids: list[str], seeds: list[int], seat_agent: str, others: str, turns: int | None,
-           start: int) -> list[tuple[str, int, GameSpec]]:
+def _specs(fids: list[str], everyone: list[str], seeds: list[int], seat_agent: str, others: str,
+           turns: int | None, start: int) -> list[tuple[str, int, GameSpec]]:
     out = []
     i = start
     for f in fids:
         for s in seeds:
-            agents = {g: others for g in ALL_FACTIONS}
+            agents = {g: others for g in everyone}
             agents[f] = seat_agent
             out.append((f, s, GameSpec(i, s, agents, turns, False)))
             i += 1
@@ -92,9 +91,9 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def experiment_random(path: str, fids: list[str], seeds: list[int], jobs: int) -> dict:
-    a = _run(path, _specs(fids, seeds, "normal", "random", None, 0), jobs, "normal vs random")
-    b = _run(path, _specs(fids, seeds, "random", "random", None, 10_000), jobs, "random baseline")
+def experiment_random(path: str, fids: list[str], everyone: list[str], seeds: list[int], jobs: int) -> dict:
+    a = _run(path, _specs(fids, everyone, seeds, "normal", "random", None, 0), jobs, "normal vs random")
+    b = _run(path, _specs(fids, everyone, seeds, "random", "random", None, 10_000), jobs, "random baseline")
     per: dict[str, dict] = {}
     tot_w = tot_p = tot_n = 0
     for f in fids:
@@ -122,9 +121,11 @@ def experiment_random(path: str, fids: list[str], seeds: list[int], jobs: int) -
                       for f in fids for s in seeds}}
 
 
-def experiment_hard(path: str, fids: list[str], seeds: list[int], jobs: int, turns: int | None) -> dict:
-    h = _run(path, _specs(fids, seeds, "hard", "normal", turns, 20_000), jobs, "hard vs normal (hard seat)")
-    n_ = _run(path, _specs(fids, seeds, "normal", "normal", turns, 30_000), jobs, "hard vs normal (normal seat)")
+def experiment_hard(path: str, fids: list[str], everyone: list[str], seeds: list[int], jobs: int,
+                    turns: int | None) -> dict:
+    h = _run(path, _specs(fids, everyone, seeds, "hard", "normal", turns, 20_000), jobs, "hard vs normal (hard seat)")
+    n_ = _run(path, _specs(fids, everyone, seeds, "normal", "normal", turns, 30_000), jobs,
+              "hard vs normal (normal seat)")
     per: dict[str, dict] = {}
     tot = tot_n = 0.0
     for f in fids:
@@ -247,10 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     from game.scenario.loader import load_scenario
     path, digest = freeze(args.scenario)       # the same scenario and code for every game
     scn = load_scenario(path)
-    fids = [f.id for f in scn.factions]
-    ALL_FACTIONS[:] = fids
-    if args.factions:
-        fids = [f for f in fids if f in args.factions.split(",")]
+    everyone = [f.id for f in scn.factions]
+    fids = [f for f in everyone if not args.factions or f in args.factions.split(",")]
     t0 = time.perf_counter()
     doc: dict = {"scenario": scn.meta.id, "scenario_path": os.path.relpath(args.scenario, ROOT),
                  "scenario_sha256": digest,
@@ -260,10 +259,10 @@ def main(argv: list[str] | None = None) -> int:
                              "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg())}}
     if args.random_games > 0:
         seeds = list(range(args.seed, args.seed + args.random_games))
-        doc["random"] = experiment_random(path, fids, seeds, args.jobs)
+        doc["random"] = experiment_random(path, fids, everyone, seeds, args.jobs)
     if args.pairs > 0:
         seeds = list(range(args.seed + 500, args.seed + 500 + args.pairs))
-        doc["hard"] = experiment_hard(path, fids, seeds, args.jobs, args.hard_turns)
+        doc["hard"] = experiment_hard(path, fids, everyone, seeds, args.jobs, args.hard_turns)
         doc["hard_turns"] = args.hard_turns
     doc["wall_seconds"] = time.perf_counter() - t0
     doc["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -270,3 +270,50 @@ def test_hard_remembers_enemies_that_slipped_out_of_sight():
     root = agent._remembered(visibility.observation(st_, "red"), "red")
     assert "b1" not in root.units and "b1" not in agent.seen
     assert HardAgent(seed=0, memory=0)._remembered(obs, "red").units.keys() == obs.units.keys()
+
+
+def _race_map(blue_col: int):
+    """Red between two equal oil fields it scores; blue (deconflicted with red, so what it
+    takes red can never take back) stands ``blue_col`` columns along, near the western one."""
+    import dataclasses
+    s = make(width=16, height=6, factions=("red", "blue", "green"),
+             relations=[("red", "green", "war"), ("blue", "green", "war"), ("red", "blue", "deconflicted")],
+             units=[("r1", "inf", "red", 7, 2), ("b1", "inf", "blue", blue_col, 4), ("g1", "inf", "green", 15, 5)],
+             objectives=[("West oil", 3, 2, 2, 5), ("East oil", 11, 2, 2, 6), ("Blue town", 7, 5, 3, 5)],
+             goals={"red": 50, "blue": 50, "green": 50})
+    objs = (dataclasses.replace(s.objectives[0], factions=("red", "blue")),
+            dataclasses.replace(s.objectives[1], factions=("red", "blue")),
+            dataclasses.replace(s.objectives[2], factions=("blue", "green")))
+    return dataclasses.replace(s, objectives=objs)
+
+
+def test_lock_urgency_marks_races_a_rival_could_win_for_good():
+    from game.ai.evaluate import situation
+    from game.ai.normal import lock_urgency, own_objectives
+    s = _race_map(blue_col=2)
+    st_ = engine.new_game(s, 1)
+    sit = situation(st_, "red")
+    m = lock_urgency(st_, sit, 1.5)
+    assert m[0] == pytest.approx(2.5)        # blue is next to the west field: race it
+    assert 1.0 <= m[1] < m[0]                # the east field: blue is farther behind red
+    assert m[2] == 1.0                       # red does not score the town: no race
+    assert list(own_objectives(s, "red")) == [1.0, 1.0, 0.0]
+    st_far = engine.new_game(s, 1)
+    st_far.relations[("blue", "red")] = "war"      # at war, red could take it back: no urgency
+    assert list(lock_urgency(st_far, situation(st_far, "red"), 1.5)) == [1.0, 1.0, 1.0]
+
+
+def test_lock_makes_normal_race_the_rival_first():
+    """Plain normal heads for the slightly richer east field; with ``lock`` it goes west, where
+    the rival would otherwise take the field for good."""
+    from game.ai.normal import Params
+    s = _race_map(blue_col=2)
+    moves = {}
+    for name, params in (("plain", Params()), ("lock", Params(lock=1.5))):
+        st_ = engine.new_game(s, 1)
+        _turn_actions(NormalAgent(0, params=params), st_)
+        moves[name] = st_.units["r1"].cell
+    from game.ai.evaluate import static_data
+    sd = static_data(s)
+    assert sd.obj_dist[1, moves["plain"]] < sd.obj_dist[0, moves["plain"]]    # went east
+    assert sd.obj_dist[0, moves["lock"]] < sd.obj_dist[1, moves["lock"]]      # went west

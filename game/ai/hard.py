@@ -1,5 +1,10 @@
 """The ``hard`` agent: the normal agent, steered each turn by a search with the forward model.
 
+Its base policy is the normal one with two weights on (``HARD_PARAMS``): it counts only the
+objectives it scores itself (points kept from others do not raise its own score), and it races
+harder for objectives a rival it is not at war with could take first, since what a rival takes
+cannot be taken back without a war (``game.ai.normal.lock_urgency``).
+
 At the start of its faction turn it takes its fog-of-war view - with the enemy units it saw in
 the last three turns put back where it last saw them, unless it can see that hex is empty now
 (what a player remembers, so the simulated replies include hidden units that slipped out of
@@ -43,6 +48,7 @@ from game.errors import IllegalAction
 from game.rules import visibility
 from game.state import GameState
 
+HARD_PARAMS = Params(focus=True, lock=1.5)   # the base policy: own points only, races rivals first
 DEFAULT_BUDGET = 2.5           # seconds of search per faction turn (safety cap)
 OPTION_KINDS = ("repair", "race", "bold", "careful", "press")
 
@@ -121,7 +127,7 @@ class HardAgent:
         self.repairs = repairs
         self.budget = budget
         self.fog = fog
-        self.base = params or Params()
+        self.base = params or HARD_PARAMS
         self.exec = NormalAgent(seed=self.rng.randrange(1 << 30), params=self.base, fog=fog, guard=False)
         self.stats: dict[str, int] = {"decisions": 0, "fallbacks": 0, "searches": 0, "capped": 0,
                                       "rollouts": 0, "improved": 0}

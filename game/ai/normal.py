@@ -16,7 +16,12 @@ candidates on one value scale (goal units, see ``game.ai.evaluate``):
   turn they stay out, so retreating to supply emerges from the same scoring;
 * **air missions** offered by the air rules (``game.ai.air_support``);
 
-and ``EndTurn`` when nothing is worth doing.  The pick is checked against the real state
+and ``EndTurn`` when nothing is worth doing.
+
+Two weights are off here and on in the ``hard`` agent's base policy (``Params.focus`` and
+``Params.lock``): ignoring objectives the faction does not score itself, and racing harder for
+objectives a rival it is not at war with could take first (what a rival takes cannot be taken
+back without a war).  Measured with ``benchmarks/ai_variants.py``: see ai_experiments.md.  The pick is checked against the real state
 (``game.ai.guard``), so the agent never hands the engine an illegal action.
 
 Speed: per-turn caches keep each unit's movement search and the position terms that do not
@@ -33,7 +38,7 @@ import numpy as np
 from game.actions import Action, Attack, EndTurn, Move
 from game.ai import air_support
 from game.ai.evaluate import (Situation, capturable, column_loss, expect_attack, fog_view, hex_dist, hop_field,
-                              remaining_rounds, situation)
+                              remaining_rounds, situation, static_data)
 from game.ai.guard import guarded
 from game.rules import combat, movement
 from game.rules.terrain import tables
@@ -56,6 +61,8 @@ class Params:
     discount: float = 0.9        # per turn of travel to an objective (uncertainty)
     p_attacked: float = 0.7      # how likely an enemy in reach attacks a unit
     noise: float = 0.0           # random jitter on candidate scores (search diversity)
+    focus: bool = False          # ignore objectives it does not score (worth only keeping from enemies)
+    lock: float = 0.0            # extra worth of objectives a rival (not at war) could take first
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,10 @@ class NormalAgent:
         p = self.params
         fid = view.active_faction
         sit = situation(view, fid, p.step, self.mem.sit_cache)
+        if p.focus:
+            sit.values = sit.values * own_objectives(view.scenario, fid)
+        if p.lock > 0:
+            sit.values = sit.values * lock_urgency(view, sit, p.lock)
         ctx = _Ctx(self, view, sit)
         out: list[Candidate] = []
         out.extend(ctx.attack_candidates())
@@ -188,6 +199,70 @@ class NormalAgent:
             for c in out:
                 c.score += self.rng.gauss(0.0, p.noise) * sit.sv
         return [c for c in out if c.score > 0.02 * sit.sv]
+
+
+def own_objectives(scn, fid: str) -> np.ndarray:
+    """1 for the targets ``fid`` scores (and sudden-death hexes), 0 for objectives that only
+    other factions score."""
+    out = np.ones(len(static_data(scn).obj_cells))
+    for i, o in enumerate(scn.objectives):
+        if o.factions and fid not in o.factions:
+            out[i] = 0.0
+    return out
+
+
+LOCK_HORIZON = 6.0          # turns: rivals farther than this are not racing us
+
+
+def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
+    """Per objective, a multiplier on its worth for ``sit.fid``: ``1 + lock`` for an objective it
+    scores but does not hold that a rival it is not at war with could take about as soon as it
+    can.  What a rival takes cannot be taken back without a war, so such a race is worth more
+    than taking a hex from an enemy, which can wait a turn; normal values both alike.  A rival's
+    reach is judged from its visible units and from the ground it controls (the map shows
+    control; its units beyond sight do not show)."""
+    sd = sit.sd
+    out = np.ones(len(sit.values))
+    fids = [f.id for f in view.scenario.factions]
+    rivals = [(k, r) for k, r in enumerate(fids)
+              if r != sit.fid and not view.friendly(r, sit.fid) and not view.at_war(r, sit.fid)]
+    if not rivals:
+        return out
+    mine = [u for u in view.units.values() if u.faction == sit.fid and not u.static]
+    if not mine:
+        return out
+    speed = float(np.median([max(1.0, view.utype(u).movement) for u in mine]))
+    held = {r: np.flatnonzero(view.control == k) for k, r in rivals}
+    seen: dict[str, list[Unit]] = {}
+    for u in sit.rivals:
+        if not u.static:
+            seen.setdefault(u.faction, []).append(u)
+    objectives = view.scenario.objectives
+    for i in range(sd.n_obj):
+        if sit.values[i] <= 0 or int(sit.obj_owner[i]) == sit.fi:
+            continue
+        if objectives[i].factions and sit.fid not in objectives[i].factions:
+            continue                                  # worth only keeping from enemies: a rival does that
+        holder = sit.obj_holder[i]
+        if holder is not None and not view.at_war(holder, sit.fid):
+            continue                                  # a rival (or friend) already stands there
+        cell = int(sd.obj_cells[i])
+        row = sd.obj_dist[i]
+        t_me = min(row[u.cell] / max(1.0, view.utype(u).movement) for u in mine)
+        if not np.isfinite(t_me):
+            continue
+        t_r = np.inf
+        for _, r in rivals:
+            if not capturable(view, cell, r):
+                continue
+            if held[r].size:
+                t_r = min(t_r, float(row[held[r]].min()) / speed + 1.0)
+            for u in seen.get(r, ()):
+                t_r = min(t_r, row[u.cell] / max(1.0, view.utype(u).movement))
+        if t_r > LOCK_HORIZON:
+            continue
+        out[i] = 1.0 + lock * float(np.clip((t_me + 2.0 - t_r) / 2.0, 0.0, 1.0))
+    return out
 
 
 class _Ctx:

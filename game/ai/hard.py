@@ -48,7 +48,8 @@ from game.errors import IllegalAction
 from game.rules import visibility
 from game.state import GameState
 
-HARD_PARAMS = Params(focus=True, lock=1.5)   # the base policy: own points only, races rivals first
+HARD_PARAMS = Params(lock=1.5)   # the base policy: races harder where a rival could take first
+SWITCH_MARGIN = 0.03           # goal units a new plan must gain over the one being followed
 DEFAULT_BUDGET = 2.5           # seconds of search per faction turn (safety cap)
 OPTION_KINDS = ("repair", "race", "bold", "careful", "press")
 
@@ -134,6 +135,8 @@ class HardAgent:
         self.fallback_log: list[str] = []
         self.choices: list[str] = []          # label of the option picked each turn (for analysis)
         self._key: tuple = ()
+        self.incumbent: Option | None = None  # the plan followed last turn (kept unless clearly beaten)
+        self._game: tuple = ()
 
     def choose(self, state: GameState, budget: float | None = None) -> Action:
         key = (state.seed, state.turn, state.active)
@@ -213,6 +216,13 @@ class HardAgent:
         options = [base]
         run(base)
         best = base
+        keep = base
+        inc = self.incumbent if self._game == (state.seed, fid) else None
+        if inc is not None and (inc.params != base.params or inc.bias != base.bias):
+            keep = Option(inc.params, inc.bias, "keep " + inc.label.removeprefix("keep "))
+            options.append(keep)
+            if run(keep) and keep.mean > best.mean:
+                best = keep
         # repair what the replies punished, compounding improvements
         for _ in range(self.repairs if "repair" in self.kinds else 0):
             fix = _repair(best)
@@ -245,6 +255,9 @@ class HardAgent:
             self.stats["capped"] += 1
         full = [o for o in options if o.n == len(dice)] or [base]
         pick = max(full, key=lambda o: o.mean)
+        if any(o is keep for o in full) and pick is not keep and pick.mean < keep.mean + SWITCH_MARGIN:
+            pick = keep                 # switching plans costs moves the look-ahead does not see
+        self.incumbent, self._game = pick, (state.seed, fid)
         if pick is not base:
             self.stats["improved"] += 1
         self.choices.append(pick.label)

@@ -317,3 +317,31 @@ def test_lock_makes_normal_race_the_rival_first():
     sd = static_data(s)
     assert sd.obj_dist[1, moves["plain"]] < sd.obj_dist[0, moves["plain"]]    # went east
     assert sd.obj_dist[0, moves["lock"]] < sd.obj_dist[1, moves["lock"]]      # went west
+
+
+def test_hard_keeps_its_plan_unless_a_new_one_clearly_gains(monkeypatch):
+    """Plans switched nearly every turn on tiny look-ahead gains; now last turn's plan is weighed
+    again and a new plan must beat it by SWITCH_MARGIN."""
+    from game.ai import hard
+    s = make(width=10, height=8, units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 8, 6)],
+             objectives=[("Town", 4, 1, 2, 5)], goals={"red": 10, "blue": 10})
+    st_ = engine.new_game(s, 1)
+    worth: dict[str, float] = {}
+
+    def fake_rollout(sim, fid, me, seed, **kw):
+        label = "careful" if me.params.caution > 1.0 else "bold" if me.params.aggression > 1.0 else "base"
+        return worth[label], hard.Lessons()
+
+    monkeypatch.setattr(hard, "rollout", fake_rollout)
+    agent = HardAgent(seed=0, kinds=("bold", "careful"))
+    m = hard.SWITCH_MARGIN
+    worth.update(base=1.0, careful=1.0 + 2 * m, bold=1.0)
+    assert agent.search(st_, 10.0).label == "careful"
+    worth.update(base=1.0, careful=1.0, bold=1.0 + m / 2)       # a small gain: stay on course
+    assert agent.search(st_, 10.0).label == "keep careful"
+    worth.update(base=1.0, careful=1.0, bold=1.0 + 2 * m)       # a clear gain: switch
+    assert agent.search(st_, 10.0).label == "bold"
+    worth.update(base=1.0 + 2 * m, careful=1.0, bold=1.0)       # back to the plain plan
+    assert agent.search(st_, 10.0).label == "base"
+    worth.update(base=1.0, careful=1.0 + m / 2, bold=1.0)       # from base, too small a gain
+    assert agent.search(st_, 10.0).label == "base"

@@ -111,12 +111,15 @@ class HardAgent:
     def __init__(self, seed: int = 0, samples: int = 2, repairs: int = 2, races: int = 2,
                  budget: float = DEFAULT_BUDGET, params: Params | None = None, fog: bool = True,
                  kinds: tuple[str, ...] = OPTION_KINDS, rounds: int = 3,
-                 deny_weight: float | None = 0.0, material_weight: float = 1.0, memory: int = 3):
+                 deny_weight: float | None = 0.0, material_weight: float = 1.0, memory: int = 3,
+                 margin: float = SWITCH_MARGIN):
         """``kinds``: which alternatives to the base plan the search tries (see OPTION_KINDS);
         ``rounds``: how many scoring rounds each rollout plays before it is judged;
         ``deny_weight``/``material_weight``: how the judge (``evaluate``) counts points kept
-        from enemies and strength in the field (None: as the normal policy does)."""
+        from enemies and strength in the field (None: as the normal policy does);
+        ``margin``: what a new plan must gain over the one being followed."""
         self.seed = seed
+        self.margin = margin
         self.rounds = rounds
         self.memory = memory
         self.seen: dict[str, tuple] = {}     # enemy unit id -> (unit as last seen, turn)
@@ -255,7 +258,7 @@ class HardAgent:
             self.stats["capped"] += 1
         full = [o for o in options if o.n == len(dice)] or [base]
         pick = max(full, key=lambda o: o.mean)
-        if any(o is keep for o in full) and pick is not keep and pick.mean < keep.mean + SWITCH_MARGIN:
+        if any(o is keep for o in full) and pick is not keep and pick.mean < keep.mean + self.margin:
             pick = keep                 # switching plans costs moves the look-ahead does not see
         self.incumbent, self._game = pick, (state.seed, fid)
         if pick is not base:

@@ -1,9 +1,8 @@
 """The ``hard`` agent: the normal agent, steered each turn by a search with the forward model.
 
-Its base policy is the normal one with two weights on (``HARD_PARAMS``): it counts only the
-objectives it scores itself (points kept from others do not raise its own score), and it races
-harder for objectives a rival it is not at war with could take first, since what a rival takes
-cannot be taken back without a war (``game.ai.normal.lock_urgency``).
+Its base policy is the normal one with one weight on (``HARD_PARAMS``): it races harder for
+objectives a rival it is not at war with could take first, since what a rival takes cannot be
+taken back without a war (``game.ai.normal.lock_urgency``).
 
 At the start of its faction turn it takes its fog-of-war view - with the enemy units it saw in
 the last three turns put back where it last saw them, unless it can see that hex is empty now
@@ -22,7 +21,9 @@ and to enemies that show up, one action at a time.
 
 Why three rounds: a one-round look-ahead cannot see a capture two turns away, so it favoured
 plans that merely avoid a fight this turn.  What each variant measured against the normal agent
-is recorded in benchmarks/results/ai_experiments.md.
+is recorded in benchmarks/results/ai_experiments.md; as measured there (session 12,
+``benchmarks/ai_judge_truth.py``), the plans this search prefers do not yet raise the final
+score - the agent's measured edge comes from its base policy.
 
 Simulated dice are stratified in antithetic pairs (``StratifiedDice``): a sample and its mirror
 see opposite fortune, so plans are compared on balanced luck rather than on one draw.

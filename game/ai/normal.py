@@ -18,11 +18,14 @@ candidates on one value scale (goal units, see ``game.ai.evaluate``):
 
 and ``EndTurn`` when nothing is worth doing.
 
-Two weights are off here and on in the ``hard`` agent's base policy (``Params.focus`` and
-``Params.lock``): ignoring objectives the faction does not score itself, and racing harder for
-objectives a rival it is not at war with could take first (what a rival takes cannot be taken
-back without a war).  Measured with ``benchmarks/ai_variants.py``: see ai_experiments.md.  The pick is checked against the real state
-(``game.ai.guard``), so the agent never hands the engine an illegal action.
+Two weights are off here: ``Params.lock`` (race harder for objectives a rival it is not at war
+with could take first - what a rival takes cannot be taken back without a war), which is on in
+the ``hard`` agent's base policy, and ``Params.focus`` (ignore objectives the faction does not
+score itself), which stays off everywhere: it raised the seat score but let rivals win.  Both
+were measured with ``benchmarks/ai_variants.py`` (see ai_experiments.md).
+
+The pick is checked against the real state (``game.ai.guard``), so the agent never hands the
+engine an illegal action.
 
 Speed: per-turn caches keep each unit's movement search and the position terms that do not
 depend on what the other units are doing, keyed on where the known enemy units stand.

@@ -333,7 +333,7 @@ def test_hard_keeps_its_plan_unless_a_new_one_clearly_gains(monkeypatch):
         return worth[label], hard.Lessons()
 
     monkeypatch.setattr(hard, "rollout", fake_rollout)
-    agent = HardAgent(seed=0, kinds=("bold", "careful"))
+    agent = HardAgent(seed=0, kinds=("bold", "careful"), base_margin=0.0)   # the switch margin alone
     m = hard.SWITCH_MARGIN
     worth.update(base=1.0, careful=1.0 + 2 * m, bold=1.0)
     assert agent.search(st_, 10.0).label == "careful"
@@ -345,3 +345,28 @@ def test_hard_keeps_its_plan_unless_a_new_one_clearly_gains(monkeypatch):
     assert agent.search(st_, 10.0).label == "base"
     worth.update(base=1.0, careful=1.0 + m / 2, bold=1.0)       # from base, too small a gain
     assert agent.search(st_, 10.0).label == "base"
+
+
+def test_hard_plays_the_base_plan_unless_another_beats_it_by_base_margin(monkeypatch):
+    """Measured look-ahead gains of a few hundredths did not carry to the final score
+    (ai_experiments.md, session 12): with ``base_margin`` a plan must beat the base plan by
+    that much before the agent leaves it."""
+    from game.ai import hard
+    s = make(width=10, height=8, units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 8, 6)],
+             objectives=[("Town", 4, 1, 2, 5)], goals={"red": 10, "blue": 10})
+    st_ = engine.new_game(s, 1)
+    worth: dict[str, float] = {}
+
+    def fake_rollout(sim, fid, me, seed, **kw):
+        label = "careful" if me.params.caution > 1.0 else "bold" if me.params.aggression > 1.0 else "base"
+        return worth[label], hard.Lessons()
+
+    monkeypatch.setattr(hard, "rollout", fake_rollout)
+    worth.update(base=1.0, careful=1.05, bold=1.0)
+    assert HardAgent(seed=0, kinds=("bold", "careful"), base_margin=0.0).search(st_, 10.0).label == "careful"
+    agent = HardAgent(seed=0, kinds=("bold", "careful"), base_margin=0.1)
+    assert agent.search(st_, 10.0).label == "base"             # +0.05: not enough
+    worth.update(base=1.0, careful=1.05, bold=1.15)
+    assert agent.search(st_, 10.0).label == "bold"             # +0.15: clears the margin
+    worth.update(base=1.0, careful=1.05, bold=1.05)
+    assert agent.search(st_, 10.0).label == "base"             # last turn's plan is held to it too

@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if "kinds" in kw:
         kw["kinds"] = tuple(kw["kinds"])
+    if a.agent == "hard" and "params" in kw:
+        kw["params"] = Params(**kw["params"])       # the base policy's weights
     registry._builtin()
     registry.AGENTS["variant"] = (functools.partial(HardAgent, **kw) if a.agent == "hard"
                                   else functools.partial(NormalAgent, params=Params(**kw)))
@@ -59,15 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     cache = Path(a.cache) / f"turns-{a.turns}"
     cache.mkdir(parents=True, exist_ok=True)
     specs, tags = [], []
+    queued: set[tuple[int, str]] = set()     # the all-normal game of a seed is the baseline of every seat
     for f in seats:
         for s in range(lo, hi + 1):
             agents = {g: "normal" for g in fids}
             agents[f] = "variant"
             specs.append(GameSpec(len(specs), s, agents, a.turns, False))
             tags.append((f, s, "variant"))
-            if not (cache / f"{f}_{s}.json").exists():
+            if not (cache / f"base_{s}.json").exists() and (s, "base") not in queued:
+                queued.add((s, "base"))
                 specs.append(GameSpec(len(specs), s, {g: "normal" for g in fids}, a.turns, False))
-                tags.append((f, s, "base"))
+                tags.append(("all", s, "base"))
     t0 = time.time()
     results = run_games(a.scenario, specs, a.jobs)
     for (f, s, kind), r in zip(tags, results):
@@ -75,24 +79,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"game {f} seed {s} failed: {r['error']}", file=sys.stderr)
             return 1
         if kind == "base":
-            (cache / f"{f}_{s}.json").write_text(json.dumps(r))
+            (cache / f"base_{s}.json").write_text(json.dumps(r))
     total = n = 0.0
     lines = []
     for f in seats:
         wins, mine, theirs, think = 0.0, [], [], []
+        won = [0, 0]                         # games the seat won outright: variant, normal
         for (ff, s, kind), r in zip(tags, results):
             if ff != f or kind != "variant":
                 continue
-            b = json.loads((cache / f"{f}_{s}.json").read_text())
+            b = json.loads((cache / f"base_{s}.json").read_text())
             x, y = r["score"][f], b["score"][f]
             wins += 1.0 if x > y + 1e-9 else 0.5 if abs(x - y) <= 1e-9 else 0.0
             mine.append(x)
             theirs.append(y)
             think.extend(r["think"][f])
+            won[0] += r["winner"] == f
+            won[1] += b["winner"] == f
         total += wins
         n += len(mine)
         lines.append(f"{f:8s} {wins:5.1f}/{len(mine)} = {100 * wins / len(mine):5.1f}%  mean seat score "
                      f"variant {statistics.fmean(mine):.3f} normal {statistics.fmean(theirs):.3f}  "
+                     f"games won {won[0]} / {won[1]}  "
                      f"think median {statistics.median(think):.2f} s, worst {max(think):.2f} s")
     lines.append(f"all      {total:5.1f}/{n:.0f} = {100 * total / n:5.1f}%  {a.agent} {a.kw} seeds {a.seeds} "
                  f"({time.time() - t0:.0f} s)")

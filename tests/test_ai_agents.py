@@ -319,6 +319,39 @@ def test_lock_makes_normal_race_the_rival_first():
     assert sd.obj_dist[0, moves["lock"]] < sd.obj_dist[1, moves["lock"]]      # went west
 
 
+def _race_attack_map(blue_col: int, blue_row: int):
+    """Red next to a green unit on an oil field red and blue both score; blue (deconflicted with
+    red) at ``blue_col, blue_row``."""
+    import dataclasses
+    s = make(width=16, height=6, factions=("red", "blue", "green"),
+             relations=[("red", "green", "war"), ("blue", "green", "war"), ("red", "blue", "deconflicted")],
+             units=[("r1", "inf", "red", 4, 2), ("b1", "inf", "blue", blue_col, blue_row),
+                    ("g1", "inf", "green", 3, 2), ("g2", "inf", "green", 12, 2)],
+             objectives=[("West oil", 3, 2, 2, 5), ("East oil", 11, 2, 2, 6), ("Blue town", 7, 5, 3, 5)],
+             goals={"red": 50, "blue": 50, "green": 50})
+    objs = (dataclasses.replace(s.objectives[0], factions=("red", "blue")),
+            dataclasses.replace(s.objectives[1], factions=("red", "blue")),
+            dataclasses.replace(s.objectives[2], factions=("blue", "green")))
+    return dataclasses.replace(s, objectives=objs)
+
+
+def test_mass_refuses_a_weak_attack_that_softens_a_race_objective_for_the_rival():
+    """A lone 1:1 attack on the field leaves green there most of the time, for blue (next to it)
+    to finish and keep for good; with ``mass`` red does not make it.  With blue far away there
+    is no race and the same attack is scored as before."""
+    from game.ai.normal import Params
+
+    def attacks(blue: tuple[int, int], params: Params) -> list[float]:
+        st_ = engine.new_game(_race_attack_map(*blue), 1)
+        return [c.score for c in NormalAgent(0, params=params).candidates(st_) if isinstance(c.action, Attack)]
+
+    near, far = (2, 4), (15, 5)
+    assert len(attacks(near, Params(lock=1.5))) == 1
+    assert attacks(near, Params(lock=1.5, mass=1.0)) == []
+    assert attacks(far, Params(lock=1.5, mass=1.0)) == pytest.approx(attacks(far, Params(lock=1.5)))
+    assert len(attacks(far, Params(lock=1.5))) == 1
+
+
 def test_hard_keeps_its_plan_unless_a_new_one_clearly_gains(monkeypatch):
     """Plans switched nearly every turn on tiny look-ahead gains; now last turn's plan is weighed
     again and a new plan must beat it by SWITCH_MARGIN."""

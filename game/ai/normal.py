@@ -18,11 +18,13 @@ candidates on one value scale (goal units, see ``game.ai.evaluate``):
 
 and ``EndTurn`` when nothing is worth doing.
 
-Two weights are off here: ``Params.lock`` (race harder for objectives a rival it is not at war
-with could take first - what a rival takes cannot be taken back without a war), which is on in
-the ``hard`` agent's base policy, and ``Params.focus`` (ignore objectives the faction does not
-score itself), which stays off everywhere: it raised the seat score but let rivals win.  Both
-were measured with ``benchmarks/ai_variants.py`` (see ai_experiments.md).
+Three weights are off here: ``Params.lock`` (race harder for objectives a rival it is not at war
+with could take first - what a rival takes cannot be taken back without a war), ``Params.mass``
+(with ``lock``: charge an attack on such a race objective for the chance that it leaves the
+defender there, weakened, for the rival to finish and keep) and ``Params.focus`` (ignore
+objectives the faction does not score itself).  ``lock`` is on in the ``hard`` agent's base
+policy; ``focus`` stays off everywhere: it raised the seat score but let rivals win.  All were
+measured with ``benchmarks/ai_variants.py`` (see ai_experiments.md).
 
 The pick is checked against the real state (``game.ai.guard``), so the agent never hands the
 engine an illegal action.
@@ -66,6 +68,7 @@ class Params:
     noise: float = 0.0           # random jitter on candidate scores (search diversity)
     focus: bool = False          # ignore objectives it does not score (worth only keeping from enemies)
     lock: float = 0.0            # extra worth of objectives a rival (not at war) could take first
+    mass: float = 0.0            # (with lock) cost of an attack on a race objective that leaves the defender there
 
 
 @dataclass(frozen=True)
@@ -191,9 +194,11 @@ class NormalAgent:
         sit = situation(view, fid, p.step, self.mem.sit_cache)
         if p.focus:
             sit.values = sit.values * own_objectives(view.scenario, fid)
-        if p.lock > 0:
-            sit.values = sit.values * lock_urgency(view, sit, p.lock)
+        urgency = lock_urgency(view, sit, p.lock) if p.lock > 0 else None
+        if urgency is not None:
+            sit.values = sit.values * urgency
         ctx = _Ctx(self, view, sit)
+        ctx.urgency = urgency
         out: list[Candidate] = []
         out.extend(ctx.attack_candidates())
         out.extend(ctx.move_candidates())
@@ -283,6 +288,7 @@ class _Ctx:
                               sit.values.tobytes(), sit.obj_owner.tobytes()))
         self.view = view
         self.sit = sit
+        self.urgency: np.ndarray | None = None      # lock_urgency per objective, when lock is on
         self.fid = sit.fid
         self.t = tables(view.scenario)
         self.limit = view.scenario.rules.stacking
@@ -673,6 +679,12 @@ class _Ctx:
         weak = sum(1 for a in attackers if a.steps <= 1)
         gain = out.e_def_loss * sit.sv_enemy + out.p_destroy * 0.5 * sit.sv_enemy + out.p_vacate * hv
         cost = out.e_att_loss * sit.sv * (1.0 + 0.5 * weak / max(1, len(attackers)))
+        if p.mass > 0 and self.urgency is not None:
+            # a race objective's defender weakened but left in place is the rival's to finish
+            for i in self.obj_cell_idx.get(tgt, ()):
+                u = float(self.urgency[i])
+                if u > 1.0:
+                    cost += p.mass * (1.0 - out.p_vacate) * sit.values[i] * (u - 1.0) / (u * p.lock)
         if not out.odds.bombard:
             first = next((a for a in attackers if hex_dist(sit.sd, a.cell, tgt) == 1), None)
             if first is not None:

@@ -352,20 +352,27 @@ def test_mass_refuses_a_weak_attack_that_softens_a_race_objective_for_the_rival(
     assert len(attacks(far, Params(lock=1.5))) == 1
 
 
-def test_hard_keeps_its_plan_unless_a_new_one_clearly_gains(monkeypatch):
-    """Plans switched nearly every turn on tiny look-ahead gains; now last turn's plan is weighed
-    again and a new plan must beat it by SWITCH_MARGIN."""
+def _scripted_search(monkeypatch, worth: dict[str, float]):
+    """A small game whose rollouts are replaced by ``worth[label]`` for the base, bold and
+    careful plans, so a test can script what the search finds."""
     from game.ai import hard
     s = make(width=10, height=8, units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 8, 6)],
              objectives=[("Town", 4, 1, 2, 5)], goals={"red": 10, "blue": 10})
-    st_ = engine.new_game(s, 1)
-    worth: dict[str, float] = {}
 
     def fake_rollout(sim, fid, me, seed, **kw):
         label = "careful" if me.params.caution > 1.0 else "bold" if me.params.aggression > 1.0 else "base"
         return worth[label], hard.Lessons()
 
     monkeypatch.setattr(hard, "rollout", fake_rollout)
+    return engine.new_game(s, 1)
+
+
+def test_hard_keeps_its_plan_unless_a_new_one_clearly_gains(monkeypatch):
+    """Plans switched nearly every turn on tiny look-ahead gains; now last turn's plan is weighed
+    again and a new plan must beat it by SWITCH_MARGIN."""
+    from game.ai import hard
+    worth: dict[str, float] = {}
+    st_ = _scripted_search(monkeypatch, worth)
     agent = HardAgent(seed=0, kinds=("bold", "careful"), base_margin=0.0)   # the switch margin alone
     m = hard.SWITCH_MARGIN
     worth.update(base=1.0, careful=1.0 + 2 * m, bold=1.0)
@@ -384,17 +391,8 @@ def test_hard_plays_the_base_plan_unless_another_beats_it_by_base_margin(monkeyp
     """Measured look-ahead gains of a few hundredths did not carry to the final score
     (ai_experiments.md, session 12): with ``base_margin`` a plan must beat the base plan by
     that much before the agent leaves it."""
-    from game.ai import hard
-    s = make(width=10, height=8, units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 8, 6)],
-             objectives=[("Town", 4, 1, 2, 5)], goals={"red": 10, "blue": 10})
-    st_ = engine.new_game(s, 1)
     worth: dict[str, float] = {}
-
-    def fake_rollout(sim, fid, me, seed, **kw):
-        label = "careful" if me.params.caution > 1.0 else "bold" if me.params.aggression > 1.0 else "base"
-        return worth[label], hard.Lessons()
-
-    monkeypatch.setattr(hard, "rollout", fake_rollout)
+    st_ = _scripted_search(monkeypatch, worth)
     worth.update(base=1.0, careful=1.05, bold=1.0)
     assert HardAgent(seed=0, kinds=("bold", "careful"), base_margin=0.0).search(st_, 10.0).label == "careful"
     agent = HardAgent(seed=0, kinds=("bold", "careful"), base_margin=0.1)

@@ -61,15 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     cache = Path(a.cache) / f"turns-{a.turns}"
     cache.mkdir(parents=True, exist_ok=True)
     specs, tags = [], []
-    queued: set[tuple[int, str]] = set()     # the all-normal game of a seed is the baseline of every seat
+    queued: set[int] = set()     # seeds whose all-normal game (the baseline of every seat) is queued
     for f in seats:
         for s in range(lo, hi + 1):
             agents = {g: "normal" for g in fids}
             agents[f] = "variant"
             specs.append(GameSpec(len(specs), s, agents, a.turns, False))
             tags.append((f, s, "variant"))
-            if not (cache / f"base_{s}.json").exists() and (s, "base") not in queued:
-                queued.add((s, "base"))
+            if not (cache / f"base_{s}.json").exists() and s not in queued:
+                queued.add(s)
                 specs.append(GameSpec(len(specs), s, {g: "normal" for g in fids}, a.turns, False))
                 tags.append(("all", s, "base"))
     t0 = time.time()

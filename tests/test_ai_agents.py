@@ -272,13 +272,15 @@ def test_hard_remembers_enemies_that_slipped_out_of_sight():
     assert HardAgent(seed=0, memory=0)._remembered(obs, "red").units.keys() == obs.units.keys()
 
 
-def _race_map(blue_col: int):
-    """Red between two equal oil fields it scores; blue (deconflicted with red, so what it
-    takes red can never take back) stands ``blue_col`` columns along, near the western one."""
+def _race_map(blue_col: int, blue_row: int = 4, red: tuple[int, int] = (7, 2),
+              greens: tuple[tuple[int, int], ...] = ((15, 5),)):
+    """Red (by default between two equal oil fields it scores); blue (deconflicted with red, so
+    what it takes red can never take back) at ``blue_col, blue_row``; green units at ``greens``."""
     import dataclasses
     s = make(width=16, height=6, factions=("red", "blue", "green"),
              relations=[("red", "green", "war"), ("blue", "green", "war"), ("red", "blue", "deconflicted")],
-             units=[("r1", "inf", "red", 7, 2), ("b1", "inf", "blue", blue_col, 4), ("g1", "inf", "green", 15, 5)],
+             units=[("r1", "inf", "red", *red), ("b1", "inf", "blue", blue_col, blue_row)]
+             + [(f"g{k + 1}", "inf", "green", *g) for k, g in enumerate(greens)],
              objectives=[("West oil", 3, 2, 2, 5), ("East oil", 11, 2, 2, 6), ("Blue town", 7, 5, 3, 5)],
              goals={"red": 50, "blue": 50, "green": 50})
     objs = (dataclasses.replace(s.objectives[0], factions=("red", "blue")),
@@ -320,19 +322,8 @@ def test_lock_makes_normal_race_the_rival_first():
 
 
 def _race_attack_map(blue_col: int, blue_row: int):
-    """Red next to a green unit on an oil field red and blue both score; blue (deconflicted with
-    red) at ``blue_col, blue_row``."""
-    import dataclasses
-    s = make(width=16, height=6, factions=("red", "blue", "green"),
-             relations=[("red", "green", "war"), ("blue", "green", "war"), ("red", "blue", "deconflicted")],
-             units=[("r1", "inf", "red", 4, 2), ("b1", "inf", "blue", blue_col, blue_row),
-                    ("g1", "inf", "green", 3, 2), ("g2", "inf", "green", 12, 2)],
-             objectives=[("West oil", 3, 2, 2, 5), ("East oil", 11, 2, 2, 6), ("Blue town", 7, 5, 3, 5)],
-             goals={"red": 50, "blue": 50, "green": 50})
-    objs = (dataclasses.replace(s.objectives[0], factions=("red", "blue")),
-            dataclasses.replace(s.objectives[1], factions=("red", "blue")),
-            dataclasses.replace(s.objectives[2], factions=("blue", "green")))
-    return dataclasses.replace(s, objectives=objs)
+    """Red next to a green unit on the west oil field, which red and blue both score."""
+    return _race_map(blue_col, blue_row, red=(4, 2), greens=((3, 2), (12, 2)))
 
 
 def test_mass_refuses_a_weak_attack_that_softens_a_race_objective_for_the_rival():

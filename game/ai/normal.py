@@ -197,8 +197,7 @@ class NormalAgent:
         urgency = lock_urgency(view, sit, p.lock) if p.lock > 0 else None
         if urgency is not None:
             sit.values = sit.values * urgency
-        ctx = _Ctx(self, view, sit)
-        ctx.urgency = urgency
+        ctx = _Ctx(self, view, sit, urgency)
         out: list[Candidate] = []
         out.extend(ctx.attack_candidates())
         out.extend(ctx.move_candidates())
@@ -276,7 +275,7 @@ def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
 class _Ctx:
     """One decision's derived data: reaches, what each objective still needs, and fields."""
 
-    def __init__(self, agent: NormalAgent, view: GameState, sit: Situation):
+    def __init__(self, agent: NormalAgent, view: GameState, sit: Situation, urgency: np.ndarray | None = None):
         self.agent = agent
         self.mem = agent.mem
         self.p = agent.params
@@ -288,7 +287,7 @@ class _Ctx:
                               sit.values.tobytes(), sit.obj_owner.tobytes()))
         self.view = view
         self.sit = sit
-        self.urgency: np.ndarray | None = None      # lock_urgency per objective, when lock is on
+        self.urgency = urgency                      # lock_urgency per objective, when lock is on
         self.fid = sit.fid
         self.t = tables(view.scenario)
         self.limit = view.scenario.rules.stacking

@@ -170,13 +170,15 @@ def markdown(doc: dict) -> str:
               "out between units; danger from enemies in reach; supply; weak enemies) and air missions (priced "
               "in tension against the scenario's incident thresholds), and plays the best; ends the turn when "
               "nothing is worth doing. Values are in shares of the faction's VP goal (`game/ai/evaluate.py`).",
-              "* `hard` (`game/ai/hard.py`) - before each turn, simulates its turn with the normal policy and every "
+              "* `hard` (`game/ai/hard.py`) - the normal policy with `lock` 3 (races harder for objectives a rival it "
+              "is not at war with could take first) and `garrison` 0.7 (keeps fewer units back to guard what it "
+              "holds) as its base; before each turn, simulates its turn with that policy and every "
               "other faction's replies (normal policy) for three scoring rounds on its own view (plus the enemies "
               "it saw in the last three turns, where it last saw them) and its own dice, "
               "judged by its own points (not the points it keeps from others); then repairs the plan where the "
               "replies hurt (guard objectives that were retaken, shield mauled units), races for contested "
               "objectives and tries bolder/more careful/more pressing weightings; the best option on paired dice "
-              "samples is played for real.",
+              "samples is played for real if it beats the base plan by 0.08 goal units (else the base plan is).",
               "",
               "## Definitions", "",
               "* **normal beats random** (per game, paired): for a faction F and a seed, F is played by `normal` "

@@ -1,8 +1,10 @@
 """The ``hard`` agent: the normal agent, steered each turn by a search with the forward model.
 
-Its base policy is the normal one with one weight on (``HARD_PARAMS``): it races harder for
+Its base policy is the normal one with two weights changed (``HARD_PARAMS``): it races harder for
 objectives a rival it is not at war with could take first, since what a rival takes cannot be
-taken back without a war (``game.ai.normal.lock_urgency``).
+taken back without a war (``game.ai.normal.lock_urgency``), and it keeps fewer units back to
+guard what it holds (``garrison`` 0.7: session 14's screens, 100 pairs per seat, gave the regime
+79.5% and the SDF 56% against 71% and 49.5% for ``lock`` alone; ISIL unchanged at 50.5%).
 
 At the start of its faction turn it takes its fog-of-war view - with the enemy units it saw in
 the last three turns put back where it last saw them, unless it can see that hex is empty now
@@ -52,7 +54,7 @@ from game.errors import IllegalAction
 from game.rules import visibility
 from game.state import GameState
 
-HARD_PARAMS = Params(lock=3.0)   # the base policy: races harder where a rival could take first
+HARD_PARAMS = Params(lock=3.0, garrison=0.7)   # the base policy: races harder, guards less (see above)
 SWITCH_MARGIN = 0.03           # goal units a new plan must gain over the one being followed
 BASE_MARGIN = 0.08             # goal units any plan must gain over the base plan to be played
 DEFAULT_BUDGET = 2.5           # seconds of search per faction turn (safety cap)

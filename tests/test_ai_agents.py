@@ -202,17 +202,33 @@ def test_agents_do_not_peek_through_fog():
     assert NormalAgent(0).choose(st2) == seen
 
 
-def test_search_dice_are_stratified_and_never_the_games_own():
-    from game.ai.hard import StratifiedDice
-    d, m = StratifiedDice(0), StratifiedDice(1)
-    faces = [d.randint(1, 6) for _ in range(12)]
-    mirror = [m.randint(1, 6) for _ in range(12)]
-    assert sorted(faces[:6]) == [1, 2, 3, 4, 5, 6] and faces[:6] == faces[6:]
-    assert all(a + b == 7 for a, b in zip(faces, mirror))          # antithetic: luck averages out
-    d2 = StratifiedDice(2)
-    assert [d2.randint(1, 6) for _ in range(3)] == list(StratifiedDice.FACES[1:4])
-    qs = [d.random() for _ in range(7)] + [m.random() for _ in range(7)]
-    assert abs(sum(qs) / 14 - 0.5) < 1e-9 and all(0 < q < 1 for q in qs)
+def test_search_dice_are_keyed_on_the_fight_mirrored_and_never_the_games_own():
+    from game.ai.hard import KeyedDice
+    # common random numbers: a fight sees the same die in every plan, whatever was rolled before
+    d, e = KeyedDice(0, salt=5), KeyedDice(0, salt=5)
+    d.key = (3, 0, "attack", 17)
+    d.randint(1, 6)
+    d.randint(1, 6)
+    d.key = e.key = (3, 0, "attack", 42)
+    assert [d.randint(1, 6) for _ in range(4)] == [e.randint(1, 6) for _ in range(4)]
+    # antithetic: the mirror sample sees 7 - die and 1 - q under the same key
+    m, d = KeyedDice(1, salt=5), KeyedDice(0, salt=5)
+    m.key = d.key = (4, 1, "air", 9)
+    assert all(a + b == 7 for a, b in zip([d.randint(1, 6) for _ in range(20)], [m.randint(1, 6) for _ in range(20)]))
+    qs, qm = [d.random() for _ in range(20)], [m.random() for _ in range(20)]
+    assert all(0 < q < 1 and abs(q + r - 1) < 1e-12 for q, r in zip(qs, qm))
+    # another pair of samples (or another search's salt) is another world, and dice are fair
+    faces = []
+    for k in range(600):
+        x = KeyedDice(2, salt=5)
+        x.key = (1, 0, "attack", k)
+        faces.append(x.randint(1, 6))
+    assert all(60 <= faces.count(f) <= 140 for f in range(1, 7))
+    other = KeyedDice(0, salt=6)
+    other.key = (3, 0, "attack", 42)
+    first = KeyedDice(0, salt=5)
+    first.key = other.key
+    assert [other.randint(1, 6) for _ in range(12)] != [first.randint(1, 6) for _ in range(12)]
     # the hard agent's search must not consume or depend on the real game's dice
     s = _random_tiny(3)
     state = engine.new_game(s, 9)
@@ -303,6 +319,16 @@ def test_lock_urgency_marks_races_a_rival_could_win_for_good():
     st_far = engine.new_game(s, 1)
     st_far.relations[("blue", "red")] = "war"      # at war, red could take it back: no urgency
     assert list(lock_urgency(st_far, situation(st_far, "red"), 1.5)) == [1.0, 1.0, 1.0]
+
+
+def test_search_races_only_for_objectives_the_faction_scores():
+    """Red could reach blue's town as soon as blue: but red does not score it, and if blue wins
+    that race green is kept from the town all the same, so the search runs no race for it."""
+    from game.ai.hard import contested
+    s = _race_map(blue_col=2)
+    st_ = engine.new_game(s, 1)
+    assert sorted(contested(st_, "red")) == [0, 1]
+    assert 2 in contested(st_, "blue")
 
 
 def test_lock_makes_normal_race_the_rival_first():

@@ -30,7 +30,8 @@ score - the agent's measured edge comes from its base policy.  Hence ``BASE_MARG
 the search without it cost the SDF and ISIL seats 10-15 points against the base policy alone), and
 ``lock`` 3 rather than 1.5 (regime seat 71/100 pairs against 56-62%, SDF seat unchanged at ~50%).
 
-Simulated dice are stratified in antithetic pairs (``StratifiedDice``): a sample and its mirror
+Simulated dice are keyed on the attack they decide and come in antithetic pairs
+(``KeyedDice``): every plan meets the same luck in the same fight, and a sample and its mirror
 see opposite fortune, so plans are compared on balanced luck rather than on one draw.
 
 The number of candidates and samples is fixed, so the agent is deterministic given its seed;
@@ -41,6 +42,7 @@ measure, counted in ``stats['capped']``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import random
 import time
 from dataclasses import dataclass, field, replace
@@ -61,32 +63,40 @@ DEFAULT_BUDGET = 2.5           # seconds of search per faction turn (safety cap)
 OPTION_KINDS = ("repair", "race", "bold", "careful", "press")
 
 
-class StratifiedDice(random.Random):
-    """The dice of a simulated round, in antithetic pairs: sample ``2k`` rolls a fixed cycle of
-    die faces starting at phase ``k``, sample ``2k+1`` rolls the mirror faces (7 - die), and
-    chance draws do the same with quantiles (q and 1 - q).  Every pair of samples therefore sees
-    fortune that averages out exactly, so comparing plans measures the plans, not the luck."""
+class KeyedDice(random.Random):
+    """The dice of a simulated round, keyed on what they decide: the ``n``-th draw under a key
+    (the turn, the faction, the kind of action and the hex it targets - see ``dice_key``) is
+    the same in every plan simulated with this sample.  Two plans that make the same attack
+    therefore see the same luck there, even when one of them makes an extra attack first; with
+    one sequence of rolls for the whole round, that extra attack would shift every later roll,
+    and the comparison would partly measure luck instead of plans.  Sample ``2k+1`` mirrors
+    sample ``2k`` (7 - die, 1 - q), so luck averages out over each pair."""
 
-    FACES = (4, 2, 6, 3, 5, 1)
-    QUANTILES = (0.5, 0.2, 0.8, 0.35, 0.65, 0.05, 0.95)
-
-    def __init__(self, sample: int = 0):
+    def __init__(self, sample: int = 0, salt: int = 0):
         super().__init__(sample)
         self._mirror = sample % 2 == 1
-        self._d = sample // 2
-        self._q = sample // 2
+        self._world = (salt, sample // 2)
+        self._drawn: dict[tuple, int] = {}
+        self.key: tuple = ()
+
+    def _u(self) -> float:
+        n = self._drawn.get(self.key, 0)
+        self._drawn[self.key] = n + 1
+        h = hashlib.blake2b(repr((self._world, self.key, n)).encode(), digest_size=8).digest()
+        return (int.from_bytes(h, "big") + 0.5) / 2.0 ** 64
 
     def randint(self, a: int, b: int) -> int:
-        if (a, b) == (1, 6):
-            face = self.FACES[self._d % 6]
-            self._d += 1
-            return 7 - face if self._mirror else face
-        return super().randint(a, b)
+        v = a + min(b - a, int(self._u() * (b - a + 1)))
+        return a + b - v if self._mirror else v
 
     def random(self) -> float:
-        q = self.QUANTILES[self._q % len(self.QUANTILES)]
-        self._q += 1
-        return 1.0 - q if self._mirror else q
+        u = self._u()
+        return 1.0 - u if self._mirror else u
+
+
+def dice_key(state: GameState, action: Action) -> tuple:
+    """What the dice an action draws are keyed on (see ``KeyedDice``)."""
+    return (state.turn, state.active, action.kind, getattr(action, "target", None))
 
 
 @dataclass
@@ -193,7 +203,7 @@ class HardAgent:
         fid = state.active_faction
         cpu0, wall0 = time.thread_time(), time.perf_counter()
         root = self._remembered(visibility.observation(state, fid), fid) if self.fog else state.clone()
-        dice = list(range(self.samples))          # antithetic pairs of stratified dice
+        dice = list(range(self.samples))          # antithetic pairs of keyed dice
         seed = self.rng.randrange(1 << 30)
         shared: dict = {}                       # movement searches etc., common to all rollouts
         capped = False
@@ -210,7 +220,7 @@ class HardAgent:
                     capped = True
                     return False
                 sim = root.clone()
-                sim.rng = StratifiedDice(dseed)
+                sim.rng = KeyedDice(dseed, salt=seed)
                 me = NormalAgent(seed=seed + s, params=opt.params, fog=False, guard=False, shared=shared)
                 me.assign = dict(self.exec.assign)
                 me.bias = opt.bias
@@ -278,11 +288,14 @@ class HardAgent:
 
 
 def contested(state: GameState, fid: str) -> list[int]:
-    """Objectives ``fid`` does not hold that another faction could reach about as soon as it
-    can (or sooner): the races worth running first, most valuable per turn of travel first."""
+    """Objectives ``fid`` scores but does not hold that another faction could reach about as
+    soon as it can (or sooner): the races worth running first, most valuable per turn of travel
+    first.  One it would only keep from an enemy is no race: if the rival wins it, the enemy is
+    kept from it all the same (session 15: the SDF's search raced the regime for Mayadin)."""
     sd = static_data(state.scenario)
     vals = objective_values(state, fid)
     fi = state.faction_index(fid)
+    objectives = state.scenario.objectives
     mine = [u for u in state.units.values() if u.faction == fid and not u.static]
     theirs = [u for u in state.units.values() if not state.friendly(u.faction, fid) and not u.static]
     out = []
@@ -290,6 +303,8 @@ def contested(state: GameState, fid: str) -> list[int]:
         c = int(sd.obj_cells[i])
         if vals[i] <= 0 or int(state.control[c]) == fi or not capturable(state, c, fid):
             continue
+        if objectives[i].factions and fid not in objectives[i].factions:
+            continue                                  # worth only keeping from enemies: a rival does that
         if any(u.cell == c and not state.friendly(u.faction, fid) and not state.at_war(u.faction, fid)
                for u in state.units.values()):
             continue                                  # a rival stands on it: out of reach
@@ -333,9 +348,13 @@ def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: i
             active, NormalAgent(seed=seed + len(others) + 1, fog=True, guard=False, shared=shared))
         try:
             cand = agent.best(sim)
+            if isinstance(sim.rng, KeyedDice):
+                sim.rng.key = dice_key(sim, cand.action)
             engine.apply(sim, cand.action)
             agent.note(cand.action, cand)
         except IllegalAction:
+            if isinstance(sim.rng, KeyedDice):
+                sim.rng.key = dice_key(sim, EndTurn())
             engine.apply(sim, EndTurn())
         n += 1
         if n >= max_actions * rounds:

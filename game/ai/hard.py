@@ -348,14 +348,10 @@ def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: i
             active, NormalAgent(seed=seed + len(others) + 1, fog=True, guard=False, shared=shared))
         try:
             cand = agent.best(sim)
-            if isinstance(sim.rng, KeyedDice):
-                sim.rng.key = dice_key(sim, cand.action)
-            engine.apply(sim, cand.action)
+            _apply(sim, cand.action)
             agent.note(cand.action, cand)
         except IllegalAction:
-            if isinstance(sim.rng, KeyedDice):
-                sim.rng.key = dice_key(sim, EndTurn())
-            engine.apply(sim, EndTurn())
+            _apply(sim, EndTurn())
         n += 1
         if n >= max_actions * rounds:
             break
@@ -372,6 +368,13 @@ def rollout(sim: GameState, fid: str, me: NormalAgent, seed: int, max_actions: i
             if left < k:
                 lessons.hurt[uid] = float(k - left)
     return evaluate(sim, fid, **(judge or {})), lessons
+
+
+def _apply(sim: GameState, action: Action) -> None:
+    """Apply ``action`` in a simulation, with the dice it draws keyed on it (``KeyedDice``)."""
+    if isinstance(sim.rng, KeyedDice):
+        sim.rng.key = dice_key(sim, action)
+    engine.apply(sim, action)
 
 
 def _owners(state: GameState) -> list[int]:

@@ -52,7 +52,7 @@ from game import engine
 from game.actions import Action, EndTurn
 from game.ai.evaluate import capturable, evaluate, objective_values, static_data
 from game.ai.guard import guarded
-from game.ai.normal import Bias, NormalAgent, Params
+from game.ai.normal import Bias, NormalAgent, Params, own_objectives
 from game.errors import IllegalAction
 from game.rules import visibility
 from game.state import GameState
@@ -296,7 +296,7 @@ def contested(state: GameState, fid: str) -> list[int]:
     sd = static_data(state.scenario)
     vals = objective_values(state, fid)
     fi = state.faction_index(fid)
-    objectives = state.scenario.objectives
+    own = own_objectives(state.scenario, fid)
     mine = [u for u in state.units.values() if u.faction == fid and not u.static]
     theirs = [u for u in state.units.values() if not state.friendly(u.faction, fid) and not u.static]
     out = []
@@ -304,7 +304,7 @@ def contested(state: GameState, fid: str) -> list[int]:
         c = int(sd.obj_cells[i])
         if vals[i] <= 0 or int(state.control[c]) == fi or not capturable(state, c, fid):
             continue
-        if objectives[i].factions and fid not in objectives[i].factions:
+        if not own[i]:
             continue                                  # worth only keeping from enemies: a rival does that
         if any(u.cell == c and not state.friendly(u.faction, fid) and not state.at_war(u.faction, fid)
                for u in state.units.values()):

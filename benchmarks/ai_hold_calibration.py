@@ -23,13 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from game import engine  # noqa: E402
-from game.actions import EndTurn  # noqa: E402
-from game.ai.evaluate import situation  # noqa: E402
-from game.ai.normal import NormalAgent  # noqa: E402
+from game.ai.evaluate import situation, static_data  # noqa: E402
+from game.ai.normal import own_objectives  # noqa: E402
 from game.rules import combat  # noqa: E402
 from game.rules.terrain import tables  # noqa: E402
 from game.scenario.loader import load_scenario  # noqa: E402
-from game.simulate import agent_seed  # noqa: E402
+from game.simulate import play_game  # noqa: E402
 
 RATIO_BINS = ((0.0, 0.001), (0.001, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, float("inf")))
 THREAT_BINS = ((0.0, 0.2), (0.2, 0.5), (0.5, 1.01))
@@ -39,32 +38,29 @@ def holdings(path: str, seed: int) -> list[tuple]:
     """(faction, guarded, ratio, threat, share of later round ends held, held at the end) for
     every objective held and scored by a faction at every round end of one all-normal game."""
     scn = load_scenario(path)
-    state = engine.new_game(scn, seed)
-    agents = {f: NormalAgent(agent_seed(seed, i)) for i, f in enumerate(sorted(f.id for f in scn.factions))}
+    cells = [int(c) for c in static_data(scn).obj_cells]
+    own = {f.id: own_objectives(scn, f.id) for f in scn.factions}
+    defence = tables(scn).defence
     seen: list[tuple] = []             # (round index, faction, faction index, objective, guarded, ratio, threat)
     owners: list[list[int]] = []       # objective owners at each round end
-    defence = tables(scn).defence
-    while not state.terminal:
-        fid, turn = state.active_faction, state.turn
-        while not state.terminal and state.active_faction == fid and state.turn == turn:
-            action = agents[fid].choose(state)
-            engine.apply(state, action)
-            if isinstance(action, EndTurn):
-                break
-        if not state.terminal and state.turn == turn:
-            continue                   # the round goes on
-        cells = [int(c) for c in situation(state, scn.factions[0].id).sd.obj_cells]
+
+    def round_end(state, _events) -> None:
         owners.append([int(state.control[c]) for c in cells])
         for f in scn.factions:
             sit = situation(state, f.id)
-            for i, o in enumerate(scn.objectives):
-                if int(sit.obj_owner[i]) != sit.fi or (o.factions and f.id not in o.factions):
+            for i, c in enumerate(cells):
+                if int(sit.obj_owner[i]) != sit.fi or not own[f.id][i]:
                     continue
-                c = cells[i]
                 garrison = [u for u in state.units.values() if u.cell == c and state.friendly(u.faction, f.id)]
                 dfn = sum(combat.strength(state, u, state.utype(u).defence) for u in garrison) * float(defence[c])
                 ratio = float(sit.enemy_attack[c]) / max(dfn, 0.1) if garrison else None
                 seen.append((len(owners) - 1, f.id, sit.fi, i, bool(garrison), ratio, float(sit.threat[i])))
+
+    engine.END_ROUND_HOOKS.append(round_end)
+    try:
+        play_game(scn, seed, {f.id: "normal" for f in scn.factions})
+    finally:
+        engine.END_ROUND_HOOKS.remove(round_end)
     out = []
     for k, fid, fi, i, guarded, ratio, threat in seen:
         later = [row[i] == fi for row in owners[k + 1:]]

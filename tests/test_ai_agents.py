@@ -418,3 +418,32 @@ def test_hard_plays_the_base_plan_unless_another_beats_it_by_base_margin(monkeyp
     assert agent.search(st_, 10.0).label == "bold"             # +0.15: clears the margin
     worth.update(base=1.0, careful=1.05, bold=1.05)
     assert agent.search(st_, 10.0).label == "base"             # last turn's plan is held to it too
+
+
+def test_judge_keeps_what_a_strong_side_holds_and_discounts_an_outnumbered_sides_garrisons():
+    """The search's judge values a held objective at the share its holder really banks
+    (``KEEP_MODEL``, fitted on all-normal games): nearly all of it for a side that outnumbers its
+    enemies, little for one its enemies outnumber many times over - where the older fixed
+    factor said 0.9 for any garrison.  Nothing here names a faction: the same map, only the
+    enemy's numbers change."""
+    from game.ai.evaluate import KEEP_MODEL, evaluate, keep_features
+
+    def state(reds: int, blues: int):
+        s = make(width=16, height=6, turns=36, goals={"red": 40.0, "blue": 40.0},
+                 units=[(f"r{k}", "inf", "red", 2, 2 + k) for k in range(reds)]
+                 + [(f"b{k}", "inf", "blue", 15, k) for k in range(blues)],
+                 objectives=[("Town", 2, 2, 1, 5)])
+        st_ = engine.new_game(s, 1)
+        assert st_.active_faction == "red" and st_.control[cell(s, 2, 2)] == 0
+        return st_
+
+    strong, weak = state(3, 1), state(1, 6)
+    fitted = {k: evaluate(st_, "red") - evaluate(st_, "red", keep_model=None) for k, st_ in
+              (("strong", strong), ("weak", weak))}
+    assert fitted["strong"] > 0 > fitted["weak"]           # the fixed 0.9 was too low / too high
+    guard_strong = KEEP_MODEL.keep(keep_features(True, 0.0, 0.0, 4.0, 30), 30.0, 5.0)
+    guard_weak = KEEP_MODEL.keep(keep_features(True, 0.0, 0.0, 0.2, 30), 30.0, 5.0)
+    assert guard_strong > 0.95 and guard_weak < 0.3
+    # a garrison the enemy in reach outweighs keeps less than one no enemy can strike
+    even = KEEP_MODEL.keep(keep_features(True, 0.0, 0.0, 1.5, 30), 30.0, 5.0)
+    assert KEEP_MODEL.keep(keep_features(True, 3.0, 0.0, 1.5, 30), 30.0, 5.0) < even - 0.05

@@ -393,10 +393,66 @@ def _objective_threat(state: GameState, fid: str, sd: StaticData, others: list[U
 
 # --- whole-position evaluation (search) --------------------------------------------------------
 
+@dataclass(frozen=True)
+class KeepModel:
+    """How much of an objective's remaining worth its holder really banks, as two logistic fits
+    on what the judge can see (``keep_features``): the share of the later scoring rounds at which
+    it still holds it (for the points per round) and whether it holds it at the end (for the
+    end points).  Fitted on all-normal games by ``benchmarks/ai_hold_calibration.py --fit``; see
+    benchmarks/results/ai_experiments.md, session 16."""
+    share: tuple[float, ...]
+    end: tuple[float, ...]
+
+    def keep(self, x: np.ndarray, per_round: float, at_end: float) -> float:
+        """Expected share of ``per_round`` + ``at_end`` goal units banked, for features ``x``."""
+        s = 1.0 / (1.0 + np.exp(-float(np.dot(self.share, x))))
+        e = 1.0 / (1.0 + np.exp(-float(np.dot(self.end, x))))
+        total = per_round + at_end
+        return (per_round * s + at_end * e) / total if total > 0 else s
+
+
+def keep_features(guarded: bool, ratio: float | None, threat: float, odds: float, rounds: int) -> np.ndarray:
+    """The keep model's inputs: guarded or not, the local odds against a garrison (enemy attack in
+    reach / its defence), the walk-in threat to an unguarded place, the faction's overall odds
+    (``force_ratio``) and the scoring rounds still to come - with the interactions the fit needs
+    (an outnumbered side's hold decays with time; guarding helps a strong side more)."""
+    g = 1.0 if guarded else 0.0
+    lo, lr = float(np.log(odds)), float(np.log(max(1, rounds)))
+    return np.array([1.0, g, g * float(np.log1p(ratio or 0.0)), (1.0 - g) * threat, lo, lr, lo * lr, g * lo])
+
+
+KEEP_MODEL = KeepModel(share=(11.848, 0.921, -1.063, -0.384, -1.566, -3.17, 0.814, 1.611),
+                       end=(11.4, 1.288, -1.012, 0.27, -1.892, -3.256, 1.131, 1.248))
+
+
+def garrison_ratio(state: GameState, sit: "Situation", cell: int) -> float | None:
+    """Attack strength of the enemies that could strike ``cell`` against the defence of the
+    friendly units on it (terrain included); None if nobody of ``sit.fid``'s side stands there."""
+    garrison = [u for u in state.units.values() if u.cell == cell and state.friendly(u.faction, sit.fid)]
+    if not garrison:
+        return None
+    dfn = sum(combat.strength(state, u, state.utype(u).defence) for u in garrison)
+    dfn *= float(tables(state.scenario).defence[cell])
+    return float(sit.enemy_attack[cell]) / max(dfn, 0.1)
+
+
+def force_ratio(state: GameState, fid: str) -> float:
+    """Strength steps of ``fid`` against those of every faction at war with it: the side that is
+    outnumbered overall loses what it holds however well each place is guarded."""
+    own = enemy = 0
+    for u in state.units.values():
+        if u.faction == fid:
+            own += u.steps
+        elif state.at_war(u.faction, fid):
+            enemy += u.steps
+    return (own + 1.0) / (enemy + 1.0)
+
+
 def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: float | None = None,
-             material_weight: float = 1.0) -> float:
+             material_weight: float = 1.0, keep_model: KeepModel | None = KEEP_MODEL) -> float:
     """How good ``state`` is for ``fid``, in goal units: points banked, points the objectives it
-    holds should still bring (discounted by how exposed they are), part of what the objectives
+    holds should still bring (the share ``keep_model`` expects it to bank; None: the older fixed
+    0.9 if guarded, else 1 - 0.6 x threat), part of what the objectives
     still to take are worth (discounted by how far its nearest unit is), and strength in the
     field against its enemies'.  Used to compare the ends of simulated turns, so it is cheap."""
     fi = state.faction_index(fid)
@@ -417,13 +473,23 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: 
     else:
         reach_turns = np.full(len(vals), np.inf)
     future = 0.0
+    odds = force_ratio(state, fid) if keep_model is not None else 1.0
+    objs = state.scenario.objectives
     for i, v in enumerate(vals):
         if v <= 0:
             continue
         owner = int(sit.obj_owner[i])
         guarded = sit.obj_holder[i] is not None and state.friendly(sit.obj_holder[i], fid)
+        o = objs[i] if i < sd.n_obj else None
+        split = (o.vp_per_turn * R, o.vp_end) if o else (1.0, 0.0)     # points per round / at the end
         if owner == fi:
-            keep = 0.9 if guarded else 1.0 - 0.6 * sit.threat[i]
+            if keep_model is None:
+                keep = 0.9 if guarded else 1.0 - 0.6 * sit.threat[i]
+            else:
+                cell = int(sd.obj_cells[i])
+                x = keep_features(guarded, garrison_ratio(state, sit, cell) if guarded else None,
+                                  float(sit.threat[i]), odds, R)
+                keep = keep_model.keep(x, *split)
             future += v * keep
         elif capturable(state, int(sd.obj_cells[i]), fid) and np.isfinite(reach_turns[i]):
             # still to take: worth part of its value, less the farther our nearest unit is

@@ -13,7 +13,9 @@ sight) - draws its own dice (it never peeks at the game's RNG)
 and simulates: its whole turn played by the normal policy, then every
 other faction's reply with the normal policy, and so on for three scoring rounds; the end is
 judged with ``game.ai.evaluate.evaluate`` counting only the agent's own points (the measure the
-winner is ranked by), not the points it keeps from others.  Then it *repairs* the plan where
+winner is ranked by), not the points it keeps from others, and valuing what it holds at the share
+a holder in its situation really banks (``KEEP_MODEL``, fitted on all-normal games: a side its
+enemies outnumber keeps a tenth of what it garrisons, a strong one nearly all of it).  Then it *repairs* the plan where
 the simulated replies hurt: objectives the enemy took back get a stronger guard, units the
 enemy mauled are kept safer (a ``Bias`` on the normal agent's scoring); it races for the
 objectives others are about as close to, and tries bolder, more careful and more pressing
@@ -50,7 +52,7 @@ from dataclasses import dataclass, field, replace
 
 from game import engine
 from game.actions import Action, EndTurn
-from game.ai.evaluate import capturable, evaluate, objective_values, static_data
+from game.ai.evaluate import KEEP_MODEL, capturable, evaluate, objective_values, static_data
 from game.ai.guard import guarded
 from game.ai.normal import Bias, NormalAgent, Params, own_objectives
 from game.errors import IllegalAction
@@ -130,20 +132,23 @@ class HardAgent:
                  budget: float = DEFAULT_BUDGET, params: Params | None = None, fog: bool = True,
                  kinds: tuple[str, ...] = OPTION_KINDS, rounds: int = 3,
                  deny_weight: float | None = 0.0, material_weight: float = 1.0, memory: int = 3,
-                 margin: float = SWITCH_MARGIN, base_margin: float = BASE_MARGIN):
+                 margin: float = SWITCH_MARGIN, base_margin: float = BASE_MARGIN, fitted_keep: bool = True):
         """``kinds``: which alternatives to the base plan the search tries (see OPTION_KINDS);
         ``rounds``: how many scoring rounds each rollout plays before it is judged;
         ``deny_weight``/``material_weight``: how the judge (``evaluate``) counts points kept
         from enemies and strength in the field (None: as the normal policy does);
         ``margin``: what a new plan must gain over the one being followed;
-        ``base_margin``: what any plan must gain over the base plan to be played at all."""
+        ``base_margin``: what any plan must gain over the base plan to be played at all;
+        ``fitted_keep``: the judge values what a plan holds by ``KEEP_MODEL`` (else by the older
+        fixed keep factors)."""
         self.seed = seed
         self.margin = margin
         self.base_margin = base_margin
         self.rounds = rounds
         self.memory = memory
         self.seen: dict[str, tuple] = {}     # enemy unit id -> (unit as last seen, turn)
-        self.judge = dict(deny_weight=deny_weight, material_weight=material_weight)
+        self.judge = dict(deny_weight=deny_weight, material_weight=material_weight,
+                          keep_model=KEEP_MODEL if fitted_keep else None)
         self.kinds = kinds
         self.races = races
         self.rng = random.Random(seed)

@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-
-import numpy as np
 import sys
 from multiprocessing import get_context
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from game import engine  # noqa: E402
-from game.ai.evaluate import KEEP_MODEL, KeepModel, force_ratio, garrison_ratio, keep_features, situation, static_data  # noqa: E402
+from game.ai.evaluate import (KEEP_MODEL, KeepModel, force_ratio, garrison_ratio, keep_features,  # noqa: E402
+                               situation, static_data)
 from game.ai.normal import own_objectives  # noqa: E402
 from game.scenario.loader import load_scenario  # noqa: E402
 from game.simulate import play_game  # noqa: E402

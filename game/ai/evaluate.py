@@ -431,8 +431,7 @@ def garrison_ratio(state: GameState, sit: "Situation", cell: int) -> float | Non
     garrison = [u for u in state.units.values() if u.cell == cell and state.friendly(u.faction, sit.fid)]
     if not garrison:
         return None
-    dfn = sum(combat.strength(state, u, state.utype(u).defence) for u in garrison)
-    dfn *= float(tables(state.scenario).defence[cell])
+    dfn = sum(combat.strength(state, u, state.utype(u).defence) for u in garrison) * float(sit.sd.defence[cell])
     return float(sit.enemy_attack[cell]) / max(dfn, 0.1)
 
 
@@ -480,8 +479,6 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: 
             continue
         owner = int(sit.obj_owner[i])
         guarded = sit.obj_holder[i] is not None and state.friendly(sit.obj_holder[i], fid)
-        o = objs[i] if i < sd.n_obj else None
-        split = (o.vp_per_turn * R, o.vp_end) if o else (1.0, 0.0)     # points per round / at the end
         if owner == fi:
             if keep_model is None:
                 keep = 0.9 if guarded else 1.0 - 0.6 * sit.threat[i]
@@ -489,7 +486,8 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: 
                 cell = int(sd.obj_cells[i])
                 x = keep_features(guarded, garrison_ratio(state, sit, cell) if guarded else None,
                                   float(sit.threat[i]), odds, R)
-                keep = keep_model.keep(x, *split)
+                o = objs[i] if i < sd.n_obj else None          # points per round / at the end
+                keep = keep_model.keep(x, o.vp_per_turn * R, o.vp_end) if o else keep_model.keep(x, 1.0, 0.0)
             future += v * keep
         elif capturable(state, int(sd.obj_cells[i]), fid) and np.isfinite(reach_turns[i]):
             # still to take: worth part of its value, less the farther our nearest unit is

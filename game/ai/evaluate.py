@@ -492,7 +492,14 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: 
         elif capturable(state, int(sd.obj_cells[i]), fid) and np.isfinite(reach_turns[i]):
             # still to take: worth part of its value, less the farther our nearest unit is
             t = float(reach_turns[i])
-            future += PROGRESS_WEIGHT * v * max(0.0, (R - t) / R) * PROGRESS_DISCOUNT ** t
+            gain = PROGRESS_WEIGHT * v * max(0.0, (R - t) / R) * PROGRESS_DISCOUNT ** t
+            if keep_model is not None and gain > 0:
+                # worth no more than what holding it would keep: an outnumbered side that
+                # merely nears a town it could not hold must not prefer that to holding one
+                o = objs[i] if i < sd.n_obj else None
+                x = keep_features(True, None, 0.0, odds, R)
+                gain *= keep_model.keep(x, o.vp_per_turn * R, o.vp_end) if o else keep_model.keep(x, 1.0, 0.0)
+            future += gain
     own = enemy = 0.0
     for u in state.units.values():
         if u.faction == fid:

@@ -285,7 +285,28 @@ def test_hard_remembers_enemies_that_slipped_out_of_sight():
     st_.units["b1"].cell = cell(s, 12, 6)                       # ...which is now empty
     root = agent._remembered(visibility.observation(st_, "red"), "red")
     assert "b1" not in root.units and "b1" not in agent.seen
-    assert HardAgent(seed=0, memory=0)._remembered(obs, "red").units.keys() == obs.units.keys()
+    assert HardAgent(seed=0, memory=0, briefed=False)._remembered(obs, "red").units.keys() == obs.units.keys()
+
+
+def test_briefed_hard_assumes_unseen_enemies_where_the_order_of_battle_puts_them():
+    """A hidden enemy the search has never seen is simulated at its scenario start position
+    (not an empty map), until its hex is seen empty or an enemy of it holds that hex."""
+    from game.rules import visibility
+    s = make(width=14, height=8, units=[("r1", "inf", "red", 1, 1), ("b1", "inf", "blue", 10, 5),
+                                        ("b2", "inf", "blue", 12, 1)], hidden=("blue",))
+    st_ = engine.new_game(s, 1)
+    obs = visibility.observation(st_, "red")
+    assert "b1" not in obs.units and "b2" not in obs.units          # hidden and far off
+    assert "b1" not in HardAgent(seed=0, briefed=False)._remembered(obs, "red").units
+    agent = HardAgent(seed=0)
+    root = agent._remembered(visibility.observation(st_, "red"), "red")
+    assert root.units["b1"].cell == cell(s, 10, 5) and root.units["b2"].cell == cell(s, 12, 1)
+    st_.units["b1"].cell = cell(s, 10, 7)                           # b1 walks off...
+    st_.units["r1"].cell = cell(s, 10, 4)                           # ...and red looks where it was
+    st_.control[cell(s, 12, 1)] = 0                                 # red holds b2's start hex
+    root = agent._remembered(visibility.observation(st_, "red"), "red")
+    assert "b1" not in root.units and "b2" not in root.units
+    assert not agent.briefing
 
 
 def _race_map(blue_col: int, blue_row: int = 4, red: tuple[int, int] = (7, 2),

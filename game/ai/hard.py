@@ -7,9 +7,11 @@ guard what it holds (``garrison`` 0.7: session 14's screens, 100 pairs per seat,
 79.5% and the SDF 56% against 71% and 49.5% for ``lock`` alone; ISIL unchanged at 50.5%).
 
 At the start of its faction turn it takes its fog-of-war view - with the enemy units it saw in
-the last three turns put back where it last saw them, unless it can see that hex is empty now
-(what a player remembers, so the simulated replies include hidden units that slipped out of
-sight) - draws its own dice (it never peeks at the game's RNG)
+the last three turns put back where it last saw them, and the ones it has never seen where the
+scenario's order of battle puts them (start positions, arrival hexes of reinforcements due),
+unless it can see that hex is empty now or an enemy of theirs holds it (what a player knows
+from memory and the briefing; session 17: without the briefing the SDF's simulated turns had no
+regime army and no ISIL garrisons in them, and it planned for towns nobody contested) - draws its own dice (it never peeks at the game's RNG)
 and simulates: its whole turn played by the normal policy, then every
 other faction's reply with the normal policy, and so on for three scoring rounds; the end is
 judged with ``game.ai.evaluate.evaluate`` counting only the agent's own points (the measure the
@@ -57,7 +59,7 @@ from game.ai.guard import guarded
 from game.ai.normal import Bias, NormalAgent, Params, own_objectives
 from game.errors import IllegalAction
 from game.rules import visibility
-from game.state import GameState
+from game.state import GameState, Unit
 
 HARD_PARAMS = Params(lock=3.0, garrison=0.7)   # the base policy: races harder, guards less (see above)
 SWITCH_MARGIN = 0.03           # goal units a new plan must gain over the one being followed
@@ -131,7 +133,8 @@ class HardAgent:
     def __init__(self, seed: int = 0, samples: int = 2, repairs: int = 2, races: int = 2,
                  budget: float = DEFAULT_BUDGET, params: Params | None = None, fog: bool = True,
                  kinds: tuple[str, ...] = OPTION_KINDS, rounds: int = 3,
-                 deny_weight: float | None = 0.0, material_weight: float = 1.0, memory: int = 3,
+                 deny_weight: float | None = 0.0, material_weight: float = 1.0, memory: int | None = 3,
+                 briefed: bool = True,
                  margin: float = SWITCH_MARGIN, base_margin: float = BASE_MARGIN, fitted_keep: bool = True):
         """``kinds``: which alternatives to the base plan the search tries (see OPTION_KINDS);
         ``rounds``: how many scoring rounds each rollout plays before it is judged;
@@ -146,7 +149,10 @@ class HardAgent:
         self.base_margin = base_margin
         self.rounds = rounds
         self.memory = memory
+        self.briefed = briefed
+        self._briefed_game: tuple = ()
         self.seen: dict[str, tuple] = {}     # enemy unit id -> (unit as last seen, turn)
+        self.briefing: dict[str, tuple] = {}  # enemy unit id never seen -> (turn due, its UnitSpec)
         self.judge = dict(deny_weight=deny_weight, material_weight=material_weight,
                           keep_model=KEEP_MODEL if fitted_keep else None)
         self.kinds = kinds
@@ -177,29 +183,70 @@ class HardAgent:
 
     # --- what it has seen -----------------------------------------------------------------------
     def _remembered(self, obs: GameState, fid: str) -> GameState:
-        """The fog-of-war view with the enemies seen in the last ``memory`` turns put back where
-        they were last seen (unless that hex is in sight now and they are not there), so the
-        simulated replies include the units that slipped out of view."""
+        """The fog-of-war view with the enemies seen in the last ``memory`` turns (None: ever) put
+        back where they were last seen (unless that hex is in sight now and they are not there),
+        so the simulated replies include the units that slipped out of view.  ``briefed``: units
+        never seen are assumed where the scenario's order of battle puts them (the start
+        positions and the arrival hexes of reinforcements already due) until the hex is seen
+        empty - without it a faction that sees little (the enemy across a river, a hidden
+        enemy) simulates its turns against an empty map and plans for towns nobody contests."""
+        key = (obs.seed, fid)
+        if self.briefed and self._briefed_game != key:
+            self._briefed_game, self.seen, self.briefing = key, {}, {}
+            scn = obs.scenario
+            for spec in scn.units:
+                if not obs.friendly(spec.faction, fid):
+                    self.briefing[spec.id] = (1, spec)
+            for rf in scn.reinforcements:
+                for spec in rf.units:
+                    if not obs.friendly(spec.faction, fid):
+                        self.briefing[spec.id] = (rf.turn, spec)
         for u in obs.units.values():
             if not obs.friendly(u.faction, fid):
                 self.seen[u.id] = (copy.copy(u), obs.turn)
-        if not self.memory:
+        if not self.memory and not self.briefed:
             return obs
         limit = obs.scenario.rules.stacking
         stack: dict[int, int] = {}
         for u in obs.units.values():
             stack[u.cell] = stack.get(u.cell, 0) + 1
+
+        owner = [f.id for f in obs.scenario.factions]
+
+        def gone(u: Unit) -> bool:
+            """Its hex is held by an enemy of it now: taking it meant entering it, so it is not there."""
+            c = int(obs.control[u.cell])
+            return 0 <= c < len(owner) and obs.at_war(owner[c], u.faction)
+
+        def put(uid: str, u: Unit) -> bool:
+            if any(o.cell == u.cell and not obs.friendly(o.faction, u.faction) for o in obs.units.values()) \
+                    or stack.get(u.cell, 0) >= limit:
+                return False
+            obs.units[uid] = copy.copy(u)
+            stack[u.cell] = stack.get(u.cell, 0) + 1
+            return True
+
         for uid, (u, turn) in list(self.seen.items()):
             if uid in obs.units:
                 continue
-            if not 0 <= obs.turn - turn <= self.memory or visibility.sees_unit(obs, u, fid):
+            old = obs.turn - turn
+            stale = self.memory is not None and old > self.memory and not (self.briefed and u.static)
+            if old < 0 or stale or gone(u) or visibility.sees_unit(obs, u, fid):
                 del self.seen[uid]            # too old (or from an undone future), or it would be seen there
                 continue
-            if any(o.cell == u.cell and not obs.friendly(o.faction, u.faction) for o in obs.units.values()) \
-                    or stack.get(u.cell, 0) >= limit:
-                continue
-            obs.units[uid] = copy.copy(u)
-            stack[u.cell] = stack.get(u.cell, 0) + 1
+            put(uid, u)
+        if self.briefed:
+            for uid, (due, spec) in list(self.briefing.items()):
+                if uid in self.seen or uid in obs.units:
+                    del self.briefing[uid]    # seen at least once: memory takes over
+                    continue
+                if due > obs.turn:
+                    continue
+                u = Unit.from_spec(spec, obs.scenario.unit_types[spec.type])
+                if gone(u) or visibility.sees_unit(obs, u, fid):
+                    del self.briefing[uid]    # its hex is in sight and it is not there, or an enemy holds it
+                    continue
+                put(uid, u)
         return obs
 
     # --- search -------------------------------------------------------------------------------

@@ -261,8 +261,13 @@ class HardAgent:
         shared: dict = {}                       # movement searches etc., common to all rollouts
         capped = False
 
+        cost: list[float] = []                  # CPU seconds of each rollout so far
+
         def out_of_time() -> bool:
-            return time.thread_time() - cpu0 > budget or time.perf_counter() - wall0 > 3 * budget
+            """No time left for one more rollout of the usual cost: starting one the budget cannot
+            pay for would put the turn a whole rollout (up to a second) over it."""
+            more = sum(cost) / len(cost) if cost else 0.0
+            return time.thread_time() - cpu0 + more > budget or time.perf_counter() - wall0 > 3 * budget
 
         def run(opt: Option) -> bool:
             nonlocal capped
@@ -277,8 +282,10 @@ class HardAgent:
                 me = NormalAgent(seed=seed + s, params=opt.params, fog=False, guard=False, shared=shared)
                 me.assign = dict(self.exec.assign)
                 me.bias = opt.bias
+                t0 = time.thread_time()
                 value, lessons = rollout(sim, fid, me, seed=dseed, shared=shared, rounds=self.rounds, judge=self.judge)
                 self.stats["rollouts"] += 1
+                cost.append(time.thread_time() - t0)
                 opt.total += value
                 opt.n += 1
                 for i, k in lessons.lost.items():

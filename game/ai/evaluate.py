@@ -410,6 +410,13 @@ class KeepModel:
         total = per_round + at_end
         return (per_round * s + at_end * e) / total if total > 0 else s
 
+    def keep_target(self, x: np.ndarray, objective, rounds: int) -> float:
+        """``keep`` for a target of the judge: an objective's points per round and at the end over
+        ``rounds`` rounds, or (``objective`` None: a sudden-death hex) a hold that counts each round."""
+        if objective is None:
+            return self.keep(x, 1.0, 0.0)
+        return self.keep(x, objective.vp_per_turn * rounds, objective.vp_end)
+
 
 def keep_features(guarded: bool, ratio: float | None, threat: float, odds: float, rounds: int) -> np.ndarray:
     """The keep model's inputs: guarded or not, the local odds against a garrison (enemy attack in
@@ -486,8 +493,7 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: 
                 cell = int(sd.obj_cells[i])
                 x = keep_features(guarded, garrison_ratio(state, sit, cell) if guarded else None,
                                   float(sit.threat[i]), odds, R)
-                o = objs[i] if i < sd.n_obj else None          # points per round / at the end
-                keep = keep_model.keep(x, o.vp_per_turn * R, o.vp_end) if o else keep_model.keep(x, 1.0, 0.0)
+                keep = keep_model.keep_target(x, objs[i] if i < sd.n_obj else None, R)
             future += v * keep
         elif capturable(state, int(sd.obj_cells[i]), fid) and np.isfinite(reach_turns[i]):
             # still to take: worth part of its value, less the farther our nearest unit is
@@ -496,9 +502,8 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: 
             if keep_model is not None and gain > 0:
                 # worth no more than what holding it would keep: an outnumbered side that
                 # merely nears a town it could not hold must not prefer that to holding one
-                o = objs[i] if i < sd.n_obj else None
                 x = keep_features(True, None, 0.0, odds, R)
-                gain *= keep_model.keep(x, o.vp_per_turn * R, o.vp_end) if o else keep_model.keep(x, 1.0, 0.0)
+                gain *= keep_model.keep_target(x, objs[i] if i < sd.n_obj else None, R)
             future += gain
     own = enemy = 0.0
     for u in state.units.values():

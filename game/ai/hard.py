@@ -40,9 +40,10 @@ see opposite fortune, so plans are compared on balanced luck rather than on one 
 
 The number of candidates and samples is fixed, so the agent is deterministic given its seed
 as long as no search hits the time budget (CPU time of the searching thread, plus a wall-clock
-cap of three times that), which cuts it short (``stats['capped']``).  In the default scenario
-that happens on the heaviest turns - 4 of 36 searches of an SDF seat, seed 1003, session 15 -
-so two runs of the same game can part there, on a loaded machine more often.
+cap of three times that), which cuts it short (``stats['capped']``): a rollout is started only
+if the budget can pay for one of the cost the search's rollouts have had so far.  In the default
+scenario that happens on the heaviest turns (the first few, when every army is in play) - so
+two runs of the same game can part there, on a loaded machine more often.
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from game.rules import combat, supply, visibility
 from game.rules.terrain import tables
-from game.scenario.model import Scenario
+from game.scenario.model import Objective, Scenario
 from game.state import GameState, Unit
 
 INF = float("inf")
@@ -410,7 +410,7 @@ class KeepModel:
         total = per_round + at_end
         return (per_round * s + at_end * e) / total if total > 0 else s
 
-    def keep_target(self, x: np.ndarray, objective, rounds: int) -> float:
+    def keep_target(self, x: np.ndarray, objective: Objective | None, rounds: int) -> float:
         """``keep`` for a target of the judge: an objective's points per round and at the end over
         ``rounds`` rounds, or (``objective`` None: a sudden-death hex) a hold that counts each round."""
         if objective is None:

@@ -11,9 +11,10 @@ the last three turns put back where it last saw them, and the ones it has never 
 scenario's order of battle puts them (start positions, arrival hexes of reinforcements due),
 unless it can see that hex is empty now or an enemy of theirs holds it (what a player knows
 from memory and the briefing; session 17: without the briefing the SDF's simulated turns had no
-regime army and no ISIL garrisons in them, and it planned for towns nobody contested) - draws its own dice (it never peeks at the game's RNG)
-and simulates: its whole turn played by the normal policy, then every
-other faction's reply with the normal policy, and so on for three scoring rounds; the end is
+regime army and no ISIL garrisons in them, and it planned for towns nobody contested) - draws
+its own dice (it never peeks at the game's RNG) and simulates: its whole turn played by the
+normal policy, then every other faction's reply with the normal policy, and so on for three
+scoring rounds; the end is
 judged with ``game.ai.evaluate.evaluate`` counting only the agent's own points (the measure the
 winner is ranked by), not the points it keeps from others, and valuing what it holds at the share
 a holder in its situation really banks (``KEEP_MODEL``, fitted on all-normal games: a side its
@@ -190,7 +191,9 @@ class HardAgent:
         never seen are assumed where the scenario's order of battle puts them (the start
         positions and the arrival hexes of reinforcements already due) until the hex is seen
         empty - without it a faction that sees little (the enemy across a river, a hidden
-        enemy) simulates its turns against an empty map and plans for towns nobody contests."""
+        enemy) simulates its turns against an empty map and plans for towns nobody contests.
+        A remembered or briefed unit is dropped once a faction at war with it holds its hex
+        (taking a hex means entering it); a static one, once seen, is remembered for good."""
         key = (obs.seed, fid)
         if self.briefed and self._briefed_game != key:
             self._briefed_game, self.seen, self.briefing = key, {}, {}

@@ -84,9 +84,7 @@ def features(rows: list[tuple]) -> np.ndarray:
 
 def model_keep(rows: list[tuple], model: KeepModel) -> tuple[np.ndarray, np.ndarray]:
     """The model's share of later rounds held and chance of holding at the end, per row."""
-    x = features(rows)
-    return (1.0 / (1.0 + np.exp(-x @ np.array(model.share))),
-            1.0 / (1.0 + np.exp(-x @ np.array(model.end))))
+    return model.held(features(rows))
 
 
 def fit(rows: list[tuple], l2: float = 0.1) -> KeepModel:

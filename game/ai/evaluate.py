@@ -403,10 +403,15 @@ class KeepModel:
     share: tuple[float, ...]
     end: tuple[float, ...]
 
+    def held(self, x: np.ndarray) -> tuple:
+        """Share of the later rounds held and chance of holding at the end, for features ``x``
+        (one row of ``keep_features``, or a matrix of them: then an array of each)."""
+        return (1.0 / (1.0 + np.exp(-(x @ np.asarray(self.share)))),
+                1.0 / (1.0 + np.exp(-(x @ np.asarray(self.end)))))
+
     def keep(self, x: np.ndarray, per_round: float, at_end: float) -> float:
         """Expected share of ``per_round`` + ``at_end`` goal units banked, for features ``x``."""
-        s = 1.0 / (1.0 + np.exp(-float(np.dot(self.share, x))))
-        e = 1.0 / (1.0 + np.exp(-float(np.dot(self.end, x))))
+        s, e = (float(v) for v in self.held(x))
         total = per_round + at_end
         return (per_round * s + at_end * e) / total if total > 0 else s
 
@@ -480,6 +485,7 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: 
         reach_turns = np.full(len(vals), np.inf)
     future = 0.0
     odds = force_ratio(state, fid) if keep_model is not None else 1.0
+    taken = keep_features(True, None, 0.0, odds, R)     # an objective once we hold it, unthreatened
     objs = state.scenario.objectives
     for i, v in enumerate(vals):
         if v <= 0:
@@ -502,8 +508,7 @@ def evaluate(state: GameState, fid: str, step_weight: float = 0.3, deny_weight: 
             if keep_model is not None and gain > 0:
                 # worth no more than what holding it would keep: an outnumbered side that
                 # merely nears a town it could not hold must not prefer that to holding one
-                x = keep_features(True, None, 0.0, odds, R)
-                gain *= keep_model.keep_target(x, objs[i] if i < sd.n_obj else None, R)
+                gain *= keep_model.keep_target(taken, objs[i] if i < sd.n_obj else None, R)
             future += gain
     own = enemy = 0.0
     for u in state.units.values():

@@ -222,13 +222,13 @@ class HardAgent:
             c = int(obs.control[u.cell])
             return 0 <= c < len(owner) and obs.at_war(owner[c], u.faction)
 
-        def put(uid: str, u: Unit) -> bool:
+        def put(uid: str, u: Unit) -> None:
+            """Put ``u`` back on the map, unless an enemy of it or a full stack is in its hex."""
             if any(o.cell == u.cell and not obs.friendly(o.faction, u.faction) for o in obs.units.values()) \
                     or stack.get(u.cell, 0) >= limit:
-                return False
+                return
             obs.units[uid] = copy.copy(u)
             stack[u.cell] = stack.get(u.cell, 0) + 1
-            return True
 
         for uid, (u, turn) in list(self.seen.items()):
             if uid in obs.units:

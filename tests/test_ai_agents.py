@@ -468,3 +468,29 @@ def test_judge_keeps_what_a_strong_side_holds_and_discounts_an_outnumbered_sides
     # a garrison the enemy in reach outweighs keeps less than one no enemy can strike
     even = KEEP_MODEL.keep(keep_features(True, 0.0, 0.0, 1.5, 30), 30.0, 5.0)
     assert KEEP_MODEL.keep(keep_features(True, 3.0, 0.0, 1.5, 30), 30.0, 5.0) < even - 0.05
+
+
+def test_a_hidden_faction_fears_attack_by_hidden_fear_times_less():
+    """An enemy must find a hidden unit (next door) before it can attack it: with
+    ``hidden_fear`` the danger a hidden faction's unit weighs is scaled, a visible one's not."""
+    from game.ai.evaluate import situation
+    from game.ai.normal import Params, _Ctx
+
+    def danger(hidden: tuple[str, ...], fear: float):
+        s = make(width=10, height=8, units=[("r1", "inf", "red", 2, 3), ("b1", "inf", "blue", 7, 3)],
+                 hidden=hidden, goals={"red": 10, "blue": 10})
+        st_ = engine.new_game(s, 1)
+        agent = NormalAgent(seed=0, params=Params(hunt=0.0, hidden_fear=fear), fog=False)
+        agent.mem.key = (st_.seed, st_.turn, st_.active)
+        sit = situation(st_, "red", agent.params.step, agent.mem.sit_cache)
+        ctx = _Ctx(agent, st_, sit)
+        u = st_.units["r1"]
+        cells, _, _, _, fixed, _ = ctx._terms(u, ctx.reach["r1"])
+        return dict(zip(cells.tolist(), (-fixed).tolist()))
+
+    plain, scaled, visible = danger((), 1.0), danger(("red",), 0.5), danger((), 0.5)
+    assert visible == plain                                  # only a hidden faction's fear changes
+    risky = [c for c, d in plain.items() if d > 0]
+    assert risky and any(d == 0 for d in plain.values())     # some hexes in the enemy's reach, some not
+    for c, d in plain.items():
+        assert scaled[c] == pytest.approx(0.5 * d)

@@ -65,6 +65,8 @@ class Params:
     supply: float = 1.0          # weight of staying in supply
     discount: float = 0.9        # per turn of travel to an objective (uncertainty)
     p_attacked: float = 0.7      # how likely an enemy in reach attacks a unit
+    hidden_fear: float = 1.0     # multiplies p_attacked for a hidden faction (seen only from next door):
+                                 # an enemy must find a unit before it can attack it
     noise: float = 0.0           # random jitter on candidate scores (search diversity)
     focus: bool = False          # ignore objectives it does not score (worth only keeping from enemies)
     lock: float = 0.0            # extra worth of objectives a rival (not at war) could take first
@@ -289,6 +291,7 @@ class _Ctx:
         self.sit = sit
         self.urgency = urgency                      # lock_urgency per objective, when lock is on
         self.fid = sit.fid
+        self.hidden = any(f.id == self.fid and f.hidden for f in view.scenario.factions)
         self.t = tables(view.scenario)
         self.limit = view.scenario.rules.stacking
         self.own = sorted((u for u in view.units.values() if u.faction == self.fid), key=lambda u: u.id)
@@ -462,7 +465,8 @@ class _Ctx:
         pr = _COL_LOSS[col, 1]
         loss = np.minimum(ed + 0.25 * pr, u.steps)
         kill = np.where(ed >= u.steps - 1e-9, 1.0, 0.0) + (1.0 if u.steps == 1 else 0.0) * (ed > 0)
-        danger = np.where(att > 0, p.p_attacked * p.caution * sit.sv * (loss + 0.5 * kill), 0.0)
+        p_att = p.p_attacked * (p.hidden_fear if self.hidden else 1.0)
+        danger = np.where(att > 0, p_att * p.caution * sit.sv * (loss + 0.5 * kill), 0.0)
         danger *= self._caution.get(u.id, 1.0)
         if damaged:
             danger *= 1.8

@@ -172,8 +172,8 @@ def markdown(doc: dict) -> str:
               "nothing is worth doing. Values are in shares of the faction's VP goal (`game/ai/evaluate.py`).",
               "* `hard` (`game/ai/hard.py`) - the normal policy with `lock` 3 (races harder for objectives a rival it "
               "is not at war with could take first), `garrison` 0.7 (keeps fewer units back to guard what it "
-              "holds) and `p_attacked` 0.5 (expects an enemy in reach to attack with chance 0.5, not 0.7) as its "
-              "base; before each turn, simulates its turn with that policy and every "
+              "holds) and `hidden_fear` 0.5 (a hidden faction's units expect half the attacks normal fears: an "
+              "enemy must find them first) as its base; before each turn, simulates its turn with that policy and every "
               "other faction's replies (normal policy) for three scoring rounds on its own view (plus the enemies "
               "it saw in the last three turns, where it last saw them, and those it never saw where the "
               "scenario's order of battle puts them) and its own dice, "

@@ -10,8 +10,9 @@ a hidden faction (seen only from next door), it expects half the attacks normal 
 that gives ground for fear of attacks that would not come gives it up for nothing.  Session 18,
 the base policy alone against normal in ISIL's seat, by the chance of attack it expects: 0.7
 (normal's) 50.5%, 0.5 59.5%, 0.35 63.5%, 0.25 69%, 0.14 66%, 0 57.5% (seeds 1-100); at 0.35
-61.7% on seeds 2000-2029 and 70% on 1000-1029 (the hard agent there: 76.7%).  A lower chance for every faction
-(``p_attacked`` 0.5) cost the regime and the SDF 2-3 points over 160 pairs each.
+61.7% on seeds 2000-2029 and 70% on 1000-1029 (the hard agent there: 76.7%).  A lower chance
+for every faction (``p_attacked`` 0.5) cost the regime and the SDF 2-3 points over 160 pairs
+each.
 
 At the start of its faction turn it takes its fog-of-war view - with the enemy units it saw in
 the last three turns put back where it last saw them, and the ones it has never seen where the

@@ -291,7 +291,7 @@ class _Ctx:
         self.sit = sit
         self.urgency = urgency                      # lock_urgency per objective, when lock is on
         self.fid = sit.fid
-        self.hidden = any(f.id == self.fid and f.hidden for f in view.scenario.factions)
+        self.hidden = view.scenario.factions[sit.fi].hidden     # seen only from next door
         self.t = tables(view.scenario)
         self.limit = view.scenario.rules.stacking
         self.own = sorted((u for u in view.units.values() if u.faction == self.fid), key=lambda u: u.id)

@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for f in seats:
         wins, mine, theirs, think = 0.0, [], [], []
         won = [0, 0]                         # games the seat won outright: variant, normal
+        wars: list[int | None] = [0, 0]      # games in which a war broke out: variant, normal
         for (ff, s, kind), r in zip(tags, results):
             if ff != f or kind != "variant":
                 continue
@@ -96,11 +97,17 @@ def main(argv: list[str] | None = None) -> int:
             think.extend(r["think"][f])
             won[0] += r["winner"] == f
             won[1] += b["winner"] == f
+            for k, rec in enumerate((r, b)):
+                if "relations" not in rec:           # a baseline cached before games recorded it
+                    wars[k] = None
+                elif wars[k] is not None:
+                    wars[k] += any(x["status"] == "war" for x in rec["relations"])
         total += wins
         n += len(mine)
         lines.append(f"{f:8s} {wins:5.1f}/{len(mine)} = {100 * wins / len(mine):5.1f}%  mean seat score "
                      f"variant {statistics.fmean(mine):.3f} normal {statistics.fmean(theirs):.3f}  "
                      f"games won {won[0]} / {won[1]}  "
+                     f"wars broke out {'/'.join('?' if w is None else str(w) for w in wars)}  "
                      f"think median {statistics.median(think):.2f} s, worst {max(think):.2f} s")
     lines.append(f"all      {total:5.1f}/{n:.0f} = {100 * total / n:5.1f}%  {a.agent} {a.kw} seeds {a.seeds} "
                  f"({time.time() - t0:.0f} s)")

@@ -159,7 +159,10 @@ def _play(state, scenario, seed: int, agents: dict[str, str], max_turns: int | N
             "actions": actions, "illegal": illegal, "illegal_examples": illegal_examples,
             "fallbacks": {f: int(getattr(p, "stats", {}).get("fallbacks", 0)) for f, p in players.items()},
             "fallback_examples": [x for p in players.values() for x in getattr(p, "fallback_log", [])][:10],
-            "think": think, "think_cpu": think_cpu}
+            "think": think, "think_cpu": think_cpu,
+            # truces broken or made during the game (a war the deconfliction failed to prevent)
+            "relations": [{"turn": e.turn, "a": e.data["a"], "b": e.data["b"], "status": e.data["status"]}
+                          for e in state.log if e.kind == "relation"]}
 
 
 def turn_line(scn, t: TurnEnd, game_index: int) -> str:

@@ -198,3 +198,17 @@ def test_turn_line_counts_units_at_the_end_of_its_turn(capsys, tmp_path, jobs):
         "  game 1 turn 1 2017-09-01: vp north=1 south=0 units north:1 south:1",
         "  game 1 turn 2 2017-09-04: vp north=5 south=0 units north:2 south:1",
     ]
+
+
+def test_a_game_record_lists_the_truces_broken_during_the_game(tmp_path):
+    # screens count the games in which deconfliction failed: the record must say when and whom
+    from game.scenario.loader import load_scenario
+    from game.simulate import play_game
+    p = tmp_path / "truce.yaml"
+    p.write_text(MINI + "events:\n  - id: breach\n    trigger: {turn: 2}\n    effects:\n"
+                        "      - relation: [north, east, war]\n")
+    r = play_game(load_scenario(str(p)), 3, {"north": "random", "east": "random", "south": "random"})
+    assert r["relations"] == [{"turn": 2, "a": "north", "b": "east", "status": "war"}]
+    q = tmp_path / "calm.yaml"
+    q.write_text(MINI)
+    assert play_game(load_scenario(str(q)), 3, {"north": "random", "east": "random", "south": "random"})["relations"] == []

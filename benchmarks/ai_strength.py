@@ -171,7 +171,8 @@ def markdown(doc: dict) -> str:
               "in tension against the scenario's incident thresholds), and plays the best; ends the turn when "
               "nothing is worth doing. Values are in shares of the faction's VP goal (`game/ai/evaluate.py`).",
               "* `hard` (`game/ai/hard.py`) - the normal policy with `lock` 3 (races harder for objectives a rival it "
-              "is not at war with could take first), `garrison` 0.7 (keeps fewer units back to guard what it "
+              "is not at war with could take first, except where a rival stronger over the whole order of battle "
+              "already fights for it: incidents there could start a war), `garrison` 0.7 (keeps fewer units back to guard what it "
               "holds) and `hidden_fear` 0.5 (a hidden faction's units expect half the attacks normal fears: an "
               "enemy must find them first) as its base; before each turn, simulates its turn with that policy and every "
               "other faction's replies (normal policy) for three scoring rounds on its own view (plus the enemies "

@@ -310,13 +310,14 @@ def test_briefed_hard_assumes_unseen_enemies_where_the_order_of_battle_puts_them
 
 
 def _race_map(blue_col: int, blue_row: int = 4, red: tuple[int, int] = (7, 2),
-              greens: tuple[tuple[int, int], ...] = ((15, 5),)):
+              greens: tuple[tuple[int, int], ...] = ((15, 5),), blues: tuple[tuple[int, int], ...] = ()):
     """Red (by default between two equal oil fields it scores); blue (deconflicted with red, so
     what it takes red can never take back) at ``blue_col, blue_row``; green units at ``greens``."""
     import dataclasses
     s = make(width=16, height=6, factions=("red", "blue", "green"),
              relations=[("red", "green", "war"), ("blue", "green", "war"), ("red", "blue", "deconflicted")],
              units=[("r1", "inf", "red", *red), ("b1", "inf", "blue", blue_col, blue_row)]
+             + [(f"b{k + 2}", "inf", "blue", *b) for k, b in enumerate(blues)]
              + [(f"g{k + 1}", "inf", "green", *g) for k, g in enumerate(greens)],
              objectives=[("West oil", 3, 2, 2, 5), ("East oil", 11, 2, 2, 6), ("Blue town", 7, 5, 3, 5)],
              goals={"red": 50, "blue": 50, "green": 50})
@@ -340,6 +341,22 @@ def test_lock_urgency_marks_races_a_rival_could_win_for_good():
     st_far = engine.new_game(s, 1)
     st_far.relations[("blue", "red")] = "war"      # at war, red could take it back: no urgency
     assert list(lock_urgency(st_far, situation(st_far, "red"), 1.5)) == [1.0, 1.0, 1.0]
+
+
+def test_a_weaker_side_does_not_race_a_rival_where_its_troops_already_fight():
+    """Racing a stronger rival to an objective its troops already fight for puts both at the
+    same enemy, where an incident can start a war the weaker side would lose."""
+    from game.ai.evaluate import situation
+    from game.ai.normal import lock_urgency, order_of_battle
+    even = engine.new_game(_race_map(blue_col=2), 1)
+    s = _race_map(blue_col=2, blues=((0, 5),))               # blue's second unit, far from both fields
+    st_ = engine.new_game(s, 1)
+    assert order_of_battle(s)["blue"] > order_of_battle(s)["red"]
+    m_even = lock_urgency(even, situation(even, "red"), 1.5)
+    m = lock_urgency(st_, situation(st_, "red"), 1.5)
+    assert m_even[0] == pytest.approx(2.5)                    # as strong: race blue to the west field
+    assert m[0] == 1.0                                        # weaker: b1 is in contact there, no race
+    assert m[1] == pytest.approx(m_even[1]) and m[1] > 1.0    # the east field is still raced
 
 
 def test_search_races_only_for_objectives_the_faction_scores():

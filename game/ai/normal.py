@@ -221,6 +221,7 @@ def own_objectives(scn, fid: str) -> np.ndarray:
 
 
 LOCK_HORIZON = 6.0          # turns: rivals farther than this are not racing us
+CONTACT = 2                 # hexes: a rival's unit this close to an objective is fighting for it
 
 
 def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
@@ -229,7 +230,9 @@ def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
     can.  What a rival takes cannot be taken back without a war, so such a race is worth more
     than taking a hex from an enemy, which can wait a turn; normal values both alike.  A rival's
     reach is judged from its visible units and from the ground it controls (the map shows
-    control; its units beyond sight do not show)."""
+    control; its units beyond sight do not show).  A side weaker than the rival over the whole
+    order of battle does not race it where the rival's troops already fight (``CONTACT``): the
+    incidents there could start a war it would lose (session 19 of ai_experiments.md)."""
     sd = sit.sd
     out = np.ones(len(sit.values))
     fids = [f.id for f in view.scenario.factions]
@@ -241,6 +244,8 @@ def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
     if not mine:
         return out
     speed = float(np.median([max(1.0, view.utype(u).movement) for u in mine]))
+    oob = order_of_battle(view.scenario)
+    weaker = {r: oob[sit.fid] < oob[r] for _, r in rivals}
     held = {r: np.flatnonzero(view.control == k) for k, r in rivals}
     seen: dict[str, list[Unit]] = {}
     for u in sit.rivals:
@@ -268,9 +273,26 @@ def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
                 t_r = min(t_r, float(row[held[r]].min()) / speed + 1.0)
             for u in seen.get(r, ()):
                 t_r = min(t_r, row[u.cell] / max(1.0, view.utype(u).movement))
+                if weaker[r] and hex_dist(sd, u.cell, cell) <= CONTACT:
+                    t_r = -np.inf         # the rival already fights for it: no race (see below)
+        if t_r == -np.inf:
+            # racing a rival to where its troops already fight puts both sides' troops at the same
+            # enemy, where either sponsor's air strikes can hit the other's and end the truce; a
+            # side that could not stand that war leaves such an objective to the rival
+            continue
         if t_r > LOCK_HORIZON:
             continue
         out[i] = 1.0 + lock * float(np.clip((t_me + 2.0 - t_r) / 2.0, 0.0, 1.0))
+    return out
+
+
+def order_of_battle(scn) -> dict[str, float]:
+    """Attack strength per faction over the scenario's whole order of battle (the units at the
+    start and every reinforcement): what each side can bring, as every player's briefing says."""
+    out = {f.id: 0.0 for f in scn.factions}
+    for sp in list(scn.units) + [u for rf in scn.reinforcements for u in rf.units]:
+        t = scn.unit_types[sp.type]
+        out[sp.faction] = out.get(sp.faction, 0.0) + (sp.steps or t.steps) * t.attack / max(1, t.steps)
     return out
 
 

@@ -266,6 +266,7 @@ def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
         if not np.isfinite(t_me):
             continue
         t_r = np.inf
+        fought = False                    # a stronger rival's troops already fight for it
         for _, r in rivals:
             if not capturable(view, cell, r):
                 continue
@@ -273,9 +274,8 @@ def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
                 t_r = min(t_r, float(row[held[r]].min()) / speed + 1.0)
             for u in seen.get(r, ()):
                 t_r = min(t_r, row[u.cell] / max(1.0, view.utype(u).movement))
-                if weaker[r] and hex_dist(sd, u.cell, cell) <= CONTACT:
-                    t_r = -np.inf         # the rival already fights for it: no race (see below)
-        if t_r == -np.inf:
+                fought = fought or (weaker[r] and hex_dist(sd, u.cell, cell) <= CONTACT)
+        if fought:
             # racing a rival to where its troops already fight puts both sides' troops at the same
             # enemy, where either sponsor's air strikes can hit the other's and end the truce; a
             # side that could not stand that war leaves such an objective to the rival

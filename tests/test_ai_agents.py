@@ -346,12 +346,12 @@ def test_lock_urgency_marks_races_a_rival_could_win_for_good():
 def test_a_weaker_side_does_not_race_a_rival_where_its_troops_already_fight():
     """Racing a stronger rival to an objective its troops already fight for puts both at the
     same enemy, where an incident can start a war the weaker side would lose."""
-    from game.ai.evaluate import situation
-    from game.ai.normal import lock_urgency, order_of_battle
+    from game.ai.evaluate import situation, static_data
+    from game.ai.normal import lock_urgency
     even = engine.new_game(_race_map(blue_col=2), 1)
     s = _race_map(blue_col=2, blues=((0, 5),))               # blue's second unit, far from both fields
     st_ = engine.new_game(s, 1)
-    assert order_of_battle(s)["blue"] > order_of_battle(s)["red"]
+    assert static_data(s).total_attack["blue"] > static_data(s).total_attack["red"]
     m_even = lock_urgency(even, situation(even, "red"), 1.5)
     m = lock_urgency(st_, situation(st_, "red"), 1.5)
     assert m_even[0] == pytest.approx(2.5)                    # as strong: race blue to the west field

@@ -40,6 +40,7 @@ class StaticData:
     passable: np.ndarray              # bool per cell
     mean_move: float                  # typical unit movement allowance
     total_steps: dict[str, int]       # faction -> steps it fields over the whole scenario
+    total_attack: dict[str, float]    # faction -> attack strength of those steps (what it can bring)
 
 
 def static_data(scn: Scenario) -> StaticData:
@@ -66,13 +67,17 @@ def _build_static(scn: Scenario) -> StaticData:
     t = tables(scn)
     moves = [ut.movement for ut in scn.unit_types.values()] or [4.0]
     steps: dict[str, int] = {f.id: 0 for f in scn.factions}
+    attack: dict[str, float] = {f.id: 0.0 for f in scn.factions}
     for spec in list(scn.units) + [s for rf in scn.reinforcements for s in rf.units]:
         if spec.faction in steps:
-            steps[spec.faction] += spec.steps or scn.unit_types[spec.type].steps
+            ut = scn.unit_types[spec.type]
+            n = spec.steps or ut.steps
+            steps[spec.faction] += n
+            attack[spec.faction] += n * ut.attack / max(1, ut.steps)
     return StaticData(q=q, r=r, obj_cells=cells, obj_dist=dist, n_obj=len(scn.objectives), sd_targets=sd_targets,
                       defence=np.array(t.defence, dtype=np.float64),
                       passable=np.array([m < 99 for m in t.move_cost]),
-                      mean_move=float(np.median(moves)), total_steps=steps)
+                      mean_move=float(np.median(moves)), total_steps=steps, total_attack=attack)
 
 
 def cost_field(scn: Scenario, targets: list[int], limit: float = INF) -> np.ndarray:

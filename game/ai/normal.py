@@ -244,7 +244,7 @@ def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
     if not mine:
         return out
     speed = float(np.median([max(1.0, view.utype(u).movement) for u in mine]))
-    oob = order_of_battle(view.scenario)
+    oob = sd.total_attack                    # over the whole order of battle, as the briefing says
     weaker = {r: oob[sit.fid] < oob[r] for _, r in rivals}
     held = {r: np.flatnonzero(view.control == k) for k, r in rivals}
     seen: dict[str, list[Unit]] = {}
@@ -283,16 +283,6 @@ def lock_urgency(view: GameState, sit: Situation, lock: float) -> np.ndarray:
         if t_r > LOCK_HORIZON:
             continue
         out[i] = 1.0 + lock * float(np.clip((t_me + 2.0 - t_r) / 2.0, 0.0, 1.0))
-    return out
-
-
-def order_of_battle(scn) -> dict[str, float]:
-    """Attack strength per faction over the scenario's whole order of battle (the units at the
-    start and every reinforcement): what each side can bring, as every player's briefing says."""
-    out = {f.id: 0.0 for f in scn.factions}
-    for sp in list(scn.units) + [u for rf in scn.reinforcements for u in rf.units]:
-        t = scn.unit_types[sp.type]
-        out[sp.faction] = out.get(sp.faction, 0.0) + (sp.steps or t.steps) * t.attack / max(1, t.steps)
     return out
 
 

@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cache", default="/tmp/deconfliction-ai-baseline")
     ap.add_argument("--log", default="/tmp/deconfliction-ai-variants.log")
+    ap.add_argument("--dump", default="", help="write each pair (seat, seed, variant and normal seat "
+                    "score, the wars of both games) to this JSON file, to find the seeds a variant loses")
     a = ap.parse_args(argv)
     try:
         kw = json.loads(a.kw)
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             (cache / f"base_{s}.json").write_text(json.dumps(r))
     total = n = 0.0
     lines = []
+    pairs = []
     for f in seats:
         wins, mine, theirs, think = 0.0, [], [], []
         won = [0, 0]                         # games the seat won outright: variant, normal
@@ -91,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             b = json.loads((cache / f"base_{s}.json").read_text())
             x, y = r["score"][f], b["score"][f]
+            pairs.append({"seat": f, "seed": s, "variant": x, "normal": y,
+                          "wars": [[[e["turn"], e["a"], e["b"]] for e in rec.get("relations", ()) if e["status"] == "war"]
+                                   for rec in (r, b)]})
             wins += 1.0 if x > y + 1e-9 else 0.5 if abs(x - y) <= 1e-9 else 0.0
             mine.append(x)
             theirs.append(y)
@@ -112,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(f"all      {total:5.1f}/{n:.0f} = {100 * total / n:5.1f}%  {a.agent} {a.kw} seeds {a.seeds} "
                  f"({time.time() - t0:.0f} s)")
     print("\n".join(lines))
+    if a.dump:
+        Path(a.dump).write_text(json.dumps(pairs, indent=1))
     with open(a.log, "a") as fh:
         fh.write("\n".join(lines) + "\n")
     return 0

@@ -212,3 +212,28 @@ def test_a_game_record_lists_the_truces_broken_during_the_game(tmp_path):
     q = tmp_path / "calm.yaml"
     q.write_text(MINI)
     assert play_game(load_scenario(str(q)), 3, {"north": "random", "east": "random", "south": "random"})["relations"] == []
+
+
+def test_the_variant_screen_dumps_every_pair_with_its_wars(tmp_path, monkeypatch):
+    # finding the seeds a tuning variant loses (and whether a war broke out there) needs the pairs
+    import importlib.util
+    from pathlib import Path
+    from game.ai import registry
+    monkeypatch.setattr(registry, "AGENTS", dict(registry.AGENTS))     # the screen registers "variant"
+    spec = importlib.util.spec_from_file_location(
+        "ai_variants", Path(__file__).resolve().parent.parent / "benchmarks" / "ai_variants.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    p = tmp_path / "truce.yaml"
+    p.write_text(MINI + "events:\n  - id: breach\n    trigger: {turn: 2}\n    effects:\n"
+                        "      - relation: [north, east, war]\n")
+    dump = tmp_path / "pairs.json"
+    rc = mod.main(["--scenario", str(p), "--agent", "normal", "--kw", "{}", "--seeds", "3-4", "--jobs", "1",
+                   "--factions", "north,south", "--cache", str(tmp_path / "cache"),
+                   "--log", str(tmp_path / "log"), "--dump", str(dump)])
+    assert rc == 0
+    pairs = json.loads(dump.read_text())
+    assert [(q["seat"], q["seed"]) for q in pairs] == [("north", 3), ("north", 4), ("south", 3), ("south", 4)]
+    for q in pairs:
+        assert q["variant"] == q["normal"]             # normal's default weights play as normal does
+        assert q["wars"] == [[[2, "north", "east"]], [[2, "north", "east"]]]
